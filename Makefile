@@ -1,0 +1,44 @@
+# streetline: `make run` starts everything on embedded defaults, `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+PYTEST_ARGS ?=
+
+.PHONY: help install run chat test migrate lock bench clean
+
+help:
+	@grep -hE '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
+
+$(VENV)/.installed: requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python >= 3.11 needed ($(PYTHON))"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check "uv==0.13.9"
+	$(UV) pip sync --python $(PY) -q requirements.lock
+	touch $@
+
+install: $(VENV)/.installed ## create .venv and install the locked dependencies
+
+lock: ## regenerate requirements.lock from pyproject.toml (uv pip compile)
+	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock -q
+
+run: install nlu-train ## start Redis, migrate, load demo content, run web + worker + NLU (honcho)
+	$(PY) -m tools.run
+
+chat: install ## a terminal phone that texts the running app (SMS or WhatsApp)
+	$(PY) -m tools.chat
+
+migrate: install ## apply migrations to DATABASE_URL (default: SQLite under var/)
+	$(PY) -m bot.cli migrate
+
+test: install nlu-train ## the whole suite: starts its own PostgreSQL, Redis and Rasa server
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: install ## all benchmarks (each prints a JSON summary as its last line)
+	$(PY) bench/inbound.py
+
+clean:
+	rm -rf var .pytest_cache
+
+include $(wildcard mk/*.mk)

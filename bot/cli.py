@@ -1,0 +1,70 @@
+"""Command line for operators: `python -m bot.cli COMMAND` (also `make migrate`)."""
+from __future__ import annotations
+
+import json
+
+import click
+
+from bot.settings import ROOT, Settings
+
+
+def _services():
+    from bot.services import build_services
+
+    return build_services(Settings.from_env())
+
+
+@click.group()
+def cli() -> None:
+    """streetline operations."""
+
+
+@cli.command()
+@click.option("--revision", default="head")
+def migrate(revision: str) -> None:
+    """Apply Alembic migrations to DATABASE_URL."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.attributes["database_url"] = Settings.from_env().database_url
+    command.upgrade(config, revision)
+    click.echo(f"migrated to {revision}")
+
+
+@cli.command("load-content")
+def load_content() -> None:
+    """Check content/ and mirror its organizations and numbers into the database."""
+    from bot.orgs import sync_organizations
+
+    services = _services()
+    count = sync_organizations(services)
+    for org in services.catalog.organizations.values():
+        click.echo(f"{org.slug:24} {', '.join(org.numbers):20} {'/'.join(org.languages)}")
+    click.echo(f"{count} organizations loaded")
+    services.close()
+
+
+@cli.command("replay-spool")
+def replay_spool() -> None:
+    """Store messages spooled while the database was unreachable."""
+    from bot import spool
+
+    services = _services()
+    click.echo(f"{spool.replay(services)} spooled messages stored")
+    services.close()
+
+
+@cli.command()
+def health() -> None:
+    """Print the state of the database, Redis and the NLU server."""
+    from bot.health import check
+
+    services = _services()
+    click.echo(json.dumps(check(services), indent=2))
+    services.close()
+
+
+if __name__ == "__main__":
+    cli()

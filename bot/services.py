@@ -1,0 +1,86 @@
+"""Everything the line talks to, built once from Settings and passed around explicitly."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+
+import redis as redis_lib
+from rq import Queue
+from sqlalchemy.orm import sessionmaker
+
+from bot.db import build_engine
+from bot.sender import Sender, build_sender
+from bot.settings import Settings
+from content import Catalog, load_catalog
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: object  # sqlalchemy.Engine
+    db: sessionmaker
+    redis: redis_lib.Redis | None
+    queue: Queue | None
+    catalog: Catalog
+    nlu: object  # nlu.client.NluClient
+    sender: Sender
+
+    def close(self) -> None:
+        self.engine.dispose()
+        if self.redis is not None:
+            self.redis.close()
+        close = getattr(self.nlu, "close", None)
+        if close:
+            close()
+
+
+def build_redis(settings: Settings) -> redis_lib.Redis | None:
+    if not settings.redis_url:
+        return None
+    return redis_lib.Redis.from_url(
+        settings.redis_url,
+        socket_timeout=settings.redis_timeout,
+        socket_connect_timeout=settings.redis_timeout,
+        health_check_interval=30,
+    )
+
+
+@lru_cache(maxsize=4)
+def _fallback_matcher(data_dir: str | None):
+    try:
+        from nlu.fallback import FallbackMatcher
+    except ImportError:  # pragma: no cover - nlu package incomplete
+        log.warning("nlu.fallback unavailable; free text gets the menu")
+        return None
+    return FallbackMatcher.load() if data_dir is None else FallbackMatcher.load(data_dir)
+
+
+def build_nlu(settings: Settings, redis: redis_lib.Redis | None):
+    from nlu.client import NluClient
+
+    return NluClient(
+        settings.rasa_url,
+        token=settings.rasa_token,
+        timeout=settings.nlu_timeout,
+        redis=redis,
+        fallback=_fallback_matcher(None),
+    )
+
+
+def build_services(settings: Settings | None = None) -> Services:
+    settings = settings or Settings.from_env()
+    engine = build_engine(settings.database_url)
+    redis = build_redis(settings)
+    return Services(
+        settings=settings,
+        engine=engine,
+        db=sessionmaker(engine, expire_on_commit=False),
+        redis=redis,
+        queue=Queue("default", connection=redis) if redis is not None else None,
+        catalog=load_catalog(settings.content_dir),
+        nlu=build_nlu(settings, redis),
+        sender=build_sender(settings),
+    )

@@ -1,0 +1,106 @@
+"""Settings read once from the environment into a frozen dataclass.
+
+Nothing here connects to anything; `build_services` does that. Production mode
+(STREETLINE_ENV=production) refuses to start without the secrets it needs.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+def _float(env: dict, name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    database_url: str = f"sqlite:///{VAR / 'streetline.db'}"
+    redis_url: str | None = None
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str = "dev-auth-token"
+    # Where twilio-python sends REST calls; a local stand-in in tests and `make run`.
+    twilio_api_base_url: str | None = None
+    public_base_url: str = "http://127.0.0.1:8000"
+    status_callback_url: str | None = None
+    rasa_url: str | None = None
+    rasa_token: str | None = None
+    nlu_timeout: float = 1.5
+    content_dir: Path = ROOT / "content"
+    spool_dir: Path = VAR / "spool"
+    outbox_path: Path = VAR / "outbox.jsonl"
+    session_ttl: int = 30 * 60
+    twilio_http_timeout: float = 10.0
+    redis_timeout: float = 0.5
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def uses_twilio(self) -> bool:
+        return bool(self.twilio_account_sid)
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ: dict | None = None) -> "Settings":
+        env = dict(os.environ if environ is None else environ)
+        mode = env.get("STREETLINE_ENV", "development")
+        defaults = cls()
+        settings = cls(
+            env=mode,
+            database_url=env.get("DATABASE_URL") or defaults.database_url,
+            redis_url=env.get("REDIS_URL") or None,
+            twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or None,
+            twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or defaults.twilio_auth_token,
+            twilio_api_base_url=env.get("TWILIO_API_BASE_URL") or None,
+            public_base_url=(env.get("PUBLIC_BASE_URL") or defaults.public_base_url).rstrip("/"),
+            status_callback_url=env.get("STATUS_CALLBACK_URL") or None,
+            rasa_url=(env.get("RASA_URL") or "").rstrip("/") or None,
+            rasa_token=env.get("RASA_TOKEN") or None,
+            nlu_timeout=_float(env, "NLU_TIMEOUT", defaults.nlu_timeout),
+            content_dir=Path(env.get("CONTENT_DIR") or defaults.content_dir),
+            spool_dir=Path(env.get("SPOOL_DIR") or defaults.spool_dir),
+            outbox_path=Path(env.get("OUTBOX_PATH") or defaults.outbox_path),
+            session_ttl=int(_float(env, "SESSION_TTL", defaults.session_ttl)),
+        )
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        if not self.production:
+            return
+        missing = [
+            name
+            for name, value in (
+                ("TWILIO_ACCOUNT_SID", self.twilio_account_sid),
+                ("TWILIO_AUTH_TOKEN", self.twilio_auth_token != Settings.twilio_auth_token),
+                ("PUBLIC_BASE_URL", self.public_base_url != Settings.public_base_url),
+                ("REDIS_URL", self.redis_url),
+            )
+            if not value
+        ]
+        if missing:
+            raise SettingsError(
+                "STREETLINE_ENV=production needs these environment variables: " + ", ".join(missing)
+            )
+        if self.database_url.startswith("sqlite"):
+            raise SettingsError("STREETLINE_ENV=production needs DATABASE_URL pointing at PostgreSQL")

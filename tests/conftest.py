@@ -1,0 +1,199 @@
+"""Shared fixtures: real PostgreSQL and Redis servers for the session, a migrated database
+cleaned per test, the app built on them, and a `phone` that sends Twilio-signed webhooks."""
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import redis as redis_lib
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, text
+from twilio.request_validator import RequestValidator
+
+from bot.models import Base
+from bot.orgs import sync_organizations
+from bot.services import build_services
+from bot.settings import ROOT, Settings
+from localservers import PostgresServer, RedisServer
+
+AUTH_TOKEN = "test-auth-token-0123456789abcdef"
+PUBLIC_BASE_URL = "https://streetline.example.org"
+NAIROBI = "+254709990001"
+
+
+def alembic_config(url: str) -> Config:
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.attributes["database_url"] = url
+    config.attributes["configure_logger"] = False
+    return config
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        yield url
+        return
+    with PostgresServer(database="streetline_test") as server:
+        yield server.url
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    url = os.environ.get("TEST_REDIS_URL")
+    if url:
+        yield url
+        return
+    with RedisServer() as server:
+        yield server.url.rsplit("/", 1)[0] + "/1"
+
+
+@pytest.fixture(scope="session")
+def migrated(postgres):
+    command.upgrade(alembic_config(postgres), "head")
+    return postgres
+
+
+@pytest.fixture
+def tmp_var(tmp_path) -> Path:
+    return tmp_path
+
+
+@pytest.fixture
+def make_settings(migrated, redis_url, tmp_var):
+    def make(**overrides) -> Settings:
+        base = Settings(
+            env="test",
+            database_url=migrated,
+            redis_url=redis_url,
+            twilio_auth_token=AUTH_TOKEN,
+            public_base_url=PUBLIC_BASE_URL,
+            spool_dir=tmp_var / "spool",
+            outbox_path=tmp_var / "outbox.jsonl",
+        )
+        return base.with_(**overrides)
+
+    return make
+
+
+@pytest.fixture
+def settings(make_settings) -> Settings:
+    return make_settings()
+
+
+@pytest.fixture
+def db(migrated):
+    """The migrated test database, emptied after each test."""
+    engine = create_engine(migrated)
+    yield engine
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def redis(redis_url):
+    client = redis_lib.Redis.from_url(redis_url)
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def services(settings, db, redis):
+    built = build_services(settings)
+    sync_organizations(built)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def app(services):
+    from webhooks import create_app
+
+    return create_app(services=services)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+_sids = itertools.count(1)
+
+
+def new_sid() -> str:
+    return "SM" + uuid.uuid4().hex
+
+
+def sign(url: str, form: dict, token: str = AUTH_TOKEN) -> str:
+    return RequestValidator(token).compute_signature(url, form)
+
+
+@dataclass
+class Phone:
+    """A worker's phone: sends signed Twilio webhooks to the app and reads the TwiML reply."""
+
+    client: object
+    number: str
+    channel: str = "sms"
+    to: str = NAIROBI
+    token: str = AUTH_TOKEN
+    last: object = None
+    sent: list = field(default_factory=list)
+
+    @property
+    def address(self) -> str:
+        return f"whatsapp:{self.number}" if self.channel == "whatsapp" else self.number
+
+    def form(self, body: str = "", **extra) -> dict:
+        to = f"whatsapp:{self.to}" if self.channel == "whatsapp" else self.to
+        form = {
+            "MessageSid": new_sid(),
+            "AccountSid": "AC" + "0" * 32,
+            "From": self.address,
+            "To": to,
+            "Body": body,
+            "NumMedia": "0",
+            "NumSegments": "1",
+        }
+        if self.channel == "whatsapp":
+            form["WaId"] = self.number.lstrip("+")
+            form.setdefault("ProfileName", "Test Worker")
+        form.update({k: str(v) for k, v in extra.items()})
+        return form
+
+    def post(self, form: dict, path: str = "/webhooks/twilio/messages", signature: str | None = None):
+        url = PUBLIC_BASE_URL + path
+        headers = {"X-Twilio-Signature": signature if signature is not None else sign(url, form, self.token)}
+        self.last = self.client.post(path, data=form, headers=headers)
+        self.sent.append(form)
+        return self.last
+
+    def send(self, body: str = "", **extra) -> str:
+        response = self.post(self.form(body, **extra))
+        assert response.status_code == 200, response.data
+        return "\n".join(replies(response.get_data(as_text=True)))
+
+
+def replies(twiml: str) -> list[str]:
+    import html
+
+    return [html.unescape(m) for m in re.findall(r"<Message>(.*?)</Message>", twiml, re.S)]
+
+
+@pytest.fixture
+def phone(client):
+    def make(number: str = "+254711000001", channel: str = "sms", to: str = NAIROBI) -> Phone:
+        return Phone(client, number, channel, to)
+
+    return make

@@ -1,0 +1,27 @@
+"""The Flask app: Twilio webhooks, health, and (later) the organizers' pages and API."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from bot.services import Services, build_services
+from bot.settings import Settings
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
+    settings = settings or (services.settings if services else Settings.from_env())
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024  # Twilio forms are a few KB
+    app.extensions["streetline"] = services or build_services(settings)
+    if settings.extra.get("proxy_fix"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    from webhooks import errors, health, twilio
+
+    app.register_blueprint(twilio.bp)
+    app.register_blueprint(health.bp)
+    errors.init_app(app)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return app

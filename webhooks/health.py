@@ -1,0 +1,14 @@
+"""GET /healthz: the state of the database, Redis and the NLU server, as JSON."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify
+
+from bot.health import check
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    report = check(current_app.extensions["streetline"])
+    return jsonify(report), (200 if report["database"]["status"] == "ok" else 503)

@@ -1,0 +1,41 @@
+"""Twilio webhooks: inbound messages (SMS and WhatsApp) and delivery status callbacks."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, request
+from twilio.twiml.messaging_response import MessagingResponse
+
+from bot.delivery import record_status
+from bot.engine import receive
+from bot.inbound import BadInbound, Inbound
+from webhooks.signature import twilio_signed
+
+bp = Blueprint("twilio", __name__, url_prefix="/webhooks/twilio")
+
+
+def twiml(texts: list[str]) -> Response:
+    response = MessagingResponse()
+    for text in texts:
+        response.message(text)
+    return Response(str(response), content_type="text/xml; charset=utf-8")
+
+
+@bp.post("/messages")
+@twilio_signed
+def messages():
+    try:
+        inbound = Inbound.from_form(request.form)
+    except BadInbound as exc:
+        abort(400, str(exc))
+    outcome = receive(inbound, current_app.extensions["streetline"])
+    return twiml([] if outcome.duplicate else [r.text for r in outcome.replies])
+
+
+@bp.post("/status")
+@twilio_signed
+def status():
+    sid, state = request.form.get("MessageSid"), request.form.get("MessageStatus")
+    if not sid or not state:
+        abort(400, "MessageSid and MessageStatus are required")
+    record_status(current_app.extensions["streetline"], sid, state, request.form.get("ErrorCode"),
+                  request.form.to_dict())
+    return Response(status=204)
