@@ -170,18 +170,11 @@ def handle(turn: Turn, store: SessionStore) -> None:
 
 def _topic(turn: Turn, store: SessionStore, topic: str) -> None:
     if topic == "language":
-        options = list(turn.org.languages)
+        options = turn.services.catalog.language_options(turn.org.slug)
         store.put(turn.org.slug, turn.inbound.phone, {"flow": "language", "options": options, "invalid": 0})
-        turn.say("language.menu", options=_language_options(turn, options))
+        turn.say("language.menu")
     else:
         turn.say(topic)
-
-
-def _language_options(turn: Turn, options: list[str]) -> str:
-    catalog = turn.services.catalog
-    return " ".join(
-        f"{n} {catalog.text(turn.org.slug, 'language.name', code, 'sms')}" for n, code in enumerate(options, 1)
-    )
 
 
 def _language_answer(turn: Turn, store: SessionStore, session: dict, word: str | None) -> None:
@@ -203,7 +196,7 @@ def _language_answer(turn: Turn, store: SessionStore, session: dict, word: str |
         turn.say("menu.fallback")
         return
     store.put(slug, phone, session)
-    turn.say("language.menu", options=_language_options(turn, options))
+    turn.say("language.menu")
 
 
 def _free_text(turn: Turn, store: SessionStore) -> None:

@@ -104,7 +104,11 @@ def _coordinate(raw: str | None, bound: float) -> float | None:
 
 
 def _raw(form) -> dict:
-    """The whole form, kept for audit; a key Twilio repeats keeps all its values."""
+    """The whole form, kept for audit; a key Twilio repeats keeps all its values. NUL characters
+    (which PostgreSQL cannot store in text or JSON) become U+FFFD; everything else stays as sent."""
+    def keep(value: str) -> str:
+        return value.replace("\x00", "\ufffd")
+
     if hasattr(form, "lists"):
-        return {k: (v[0] if len(v) == 1 else v) for k, v in form.lists()}
-    return dict(form)
+        return {keep(k): (keep(v[0]) if len(v) == 1 else [keep(x) for x in v]) for k, v in form.lists()}
+    return {keep(k): keep(v) for k, v in dict(form).items()}

@@ -47,6 +47,8 @@ class SendResult:
 class Sender(Protocol):
     def send(self, message: Outgoing) -> SendResult: ...
 
+    def close(self) -> None: ...
+
 
 class LocalApiHttpClient(TwilioHttpClient):
     """Sends twilio-python's requests to another base URL (a local stand-in of the API)."""
@@ -93,6 +95,11 @@ class TwilioSender:
             return SendResult(None, "failed", None, str(exc), True)
         return SendResult(created.sid, created.status or "queued", created.error_code, created.error_message)
 
+    def close(self) -> None:
+        session = getattr(self.client.http_client, "session", None)
+        if session is not None:
+            session.close()
+
 
 class OutboxSender:
     """Writes each message as one JSON line; `make chat` and the simulator read it back."""
@@ -119,6 +126,9 @@ class OutboxSender:
             fh.flush()
             os.fsync(fh.fileno())
         return SendResult(sid, "sent")
+
+    def close(self) -> None:
+        pass
 
     def read(self, to: str | None = None) -> list[dict]:
         if not self.path.exists():

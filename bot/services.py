@@ -30,6 +30,7 @@ class Services:
 
     def close(self) -> None:
         self.engine.dispose()
+        self.sender.close()
         if self.redis is not None:
             self.redis.close()
         close = getattr(self.nlu, "close", None)

@@ -15,7 +15,7 @@ from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from bot.inbound import Inbound, Media
 from bot.replies import Reply
@@ -126,9 +126,13 @@ def replay(services) -> int:
                 stored += 1
             except Duplicate:
                 pass
-            except DBAPIError as exc:
+            except (OperationalError, InterfaceError) as exc:
                 log.warning("spool replay stopped, database still unavailable: %s", exc)
                 return stored
+            except DBAPIError as exc:  # this record itself is refused: set it aside, go on
+                log.error("spooled %s refused by the database, kept as .bad: %s", path.name, exc)
+                path.rename(path.with_suffix(".bad"))
+                continue
             path.unlink()
     return stored
 

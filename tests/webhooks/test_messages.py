@@ -121,7 +121,7 @@ def test_menu_text_follows_the_contact_language(services, phone):
     assert "Kiswahili" in options
     changed = worker.send("2")
     assert changed == services.catalog.text("nairobi-vendors", "language.changed", "sw", "sms",
-                                            org_name=services.catalog.organizations["nairobi-vendors"].name, lang="sw")
+                                            org_name=services.catalog.organizations["nairobi-vendors"].name)
     assert worker.send("menu") == menu(services, lang="sw")
     [contact] = rows(services, Contact)
     assert contact.language == "sw"
