@@ -100,7 +100,9 @@ def main() -> int:
             except requests.RequestException as exc:
                 print(f"! the app at {args.app} did not answer: {exc}")
                 continue
-            for text in replies or ["(no reply)"]:
+            if not replies:
+                print("< (no reply)")
+            for text in replies:
                 show(text, channel)
     finally:
         stop.set()

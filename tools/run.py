@@ -19,7 +19,12 @@ ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _interrupt)  # stop honcho and our Redis on `kill` too
     VAR.mkdir(exist_ok=True)
     env = dict(os.environ)
     env["PATH"] = f"{ROOT / '.venv' / 'bin'}:{env.get('PATH', '')}"
