@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from bot import keywords, spool
+from bot import flows, keywords, spool
 from bot.inbound import Inbound
 from bot.models import utcnow
-from bot.replies import Reply, render
+from bot.replies import Reply, finish
 from bot.sessions import SessionStore
 from bot.store import ContactView, Duplicate, record_outcome, store_inbound
 
@@ -34,7 +34,6 @@ INTENT_TOPICS = {
 MIN_CONFIDENCE = 0.5
 # Acting on an opt-out guessed from free text silences a worker: demand more certainty.
 MIN_OPT_OUT_CONFIDENCE = 0.85
-MAX_INVALID = 3
 
 
 @dataclass
@@ -60,10 +59,26 @@ class Turn:
         changed = self.outcome.contact_changes.get("language")
         return changed or (self.contact.language if self.contact else None) or self.org.default_language
 
+    @property
+    def channel(self) -> str:
+        return self.inbound.channel
+
+    def text(self, key: str, lang: str | None = None, **vars) -> str:
+        return self.services.catalog.text(self.org.slug, key, lang or self.lang, self.channel, **vars)
+
     def say(self, key: str, lang: str | None = None, **vars) -> None:
-        reply = render(self.services.catalog, self.org.slug, key, lang or self.lang, self.inbound.channel,
-                       org_name=self.org.name, **vars)
-        self.outcome.replies.append(reply)
+        self.outcome.replies.append(finish(self.text(key, lang, **vars), self.channel))
+
+    def say_text(self, text: str) -> None:
+        """An answer composed from several content texts (a status line, a numbered list)."""
+        self.outcome.replies.append(finish(text, self.channel))
+
+    def say_either(self, first: tuple[str, dict], then: tuple[str, dict]) -> None:
+        """Both texts in one message when that still fits one SMS; otherwise only the first."""
+        a, b = self.text(first[0], **first[1]), self.text(then[0], **then[1])
+        both = finish(f"{a}\n{b}" if self.channel == "whatsapp" else f"{a} {b}", self.channel)
+        self.outcome.replies.append(both if self.channel == "whatsapp" or both.segments == 1
+                                    else finish(a, self.channel))
 
 
 def sessions(services) -> SessionStore:
@@ -128,12 +143,13 @@ def _answer(inbound: Inbound, org, contact: ContactView | None, services) -> Out
 
 
 def handle(turn: Turn, store: SessionStore) -> None:
-    inbound, catalog, out = turn.inbound, turn.services.catalog, turn.outcome
+    inbound, out = turn.inbound, turn.outcome
     word = keywords.single_word(inbound.body)
     opted_out = bool(turn.contact and turn.contact.opted_out)
     phone, slug = inbound.phone, turn.org.slug
 
-    if word in keywords.OPT_OUT:
+    # Carrier keywords come before any flow: on SMS Twilio acts on them whatever we expected.
+    if word in keywords.OPT_OUT or _org_words(turn, "stop", keywords.normalise(inbound.body)):
         out.contact_changes.update(opted_out=True, opted_out_at=utcnow())
         store.put(slug, phone, None)
         turn.say("optout.confirm")
@@ -145,58 +161,52 @@ def handle(turn: Turn, store: SessionStore) -> None:
         else:
             turn.say("menu.main")
         return
-    if word in keywords.HELP or word in catalog.keywords("help"):
+    if word in keywords.HELP or word in turn.services.catalog.keywords("help"):
         turn.say("help")
         return
     if opted_out:
         return  # stored; carriers block replies to opted-out numbers and we respect it on WhatsApp too
 
     session = store.get(slug, phone)
-    if session and session.get("flow") == "language":
-        _language_answer(turn, store, session, word)
-        return
-    if not inbound.text or word in catalog.keywords("menu") or word in catalog.keywords("greet"):
+    if session and session.get("expired"):
         store.put(slug, phone, None)
+        turn.say("form.expired")
+        return
+    if flows.active(session):
+        flows.Runner(turn, store).resume(session)
+        return
+    route(turn, store, word)
+
+
+def route(turn: Turn, store: SessionStore, word: str | None) -> None:
+    """A message outside any flow: menu words and numbers first, free text through the NLU."""
+    catalog = turn.services.catalog
+    if not turn.inbound.text and turn.inbound.latitude is None and not turn.inbound.media:
         turn.say("menu.main")
-        return
-    if word in MENU:
-        _topic(turn, store, MENU[word])
-        return
-    if word in catalog.keywords("language"):
-        _topic(turn, store, "language")
-        return
-    _free_text(turn, store)
-
-
-def _topic(turn: Turn, store: SessionStore, topic: str) -> None:
-    if topic == "language":
-        options = turn.services.catalog.language_options(turn.org.slug)
-        store.put(turn.org.slug, turn.inbound.phone, {"flow": "language", "options": options, "invalid": 0})
-        turn.say("language.menu")
+    elif word in catalog.keywords("menu") or word in catalog.keywords("greet"):
+        turn.say("menu.main")
+    elif word in MENU:
+        topic(turn, store, MENU[word])
+    elif word in catalog.keywords("language"):
+        topic(turn, store, "language")
+    elif not turn.inbound.text:
+        turn.say("menu.main")  # a location or photo outside a form: offer the menu
     else:
-        turn.say(topic)
+        _free_text(turn, store)
 
 
-def _language_answer(turn: Turn, store: SessionStore, session: dict, word: str | None) -> None:
-    options = session["options"]
-    slug, phone = turn.org.slug, turn.inbound.phone
-    if word and word.isdigit() and 1 <= int(word) <= len(options):
-        lang = options[int(word) - 1]
-        turn.outcome.contact_changes["language"] = lang
-        store.put(slug, phone, None)
-        turn.say("language.changed", lang=lang)
-        return
-    if word in turn.services.catalog.keywords("menu") or word == "0":
-        store.put(slug, phone, None)
-        turn.say("menu.main")
-        return
-    session["invalid"] = session.get("invalid", 0) + 1
-    if session["invalid"] >= MAX_INVALID:
-        store.put(slug, phone, None)
-        turn.say("menu.fallback")
-        return
-    store.put(slug, phone, session)
-    turn.say("language.menu")
+def _org_words(turn: Turn, group: str, text: str) -> bool:
+    """Translated keywords count in the organization's own languages only ("acha" is STOP in
+    Swahili but "okay" in Hindi)."""
+    catalog = turn.services.catalog
+    return any(text in catalog.keywords(group, lang) for lang in turn.org.languages)
+
+
+def topic(turn: Turn, store: SessionStore, name: str, nlu=None) -> None:
+    if name == "language":
+        flows.Runner(turn, store).start("language")
+    else:
+        turn.say(name)
 
 
 def _free_text(turn: Turn, store: SessionStore) -> None:
@@ -208,8 +218,8 @@ def _free_text(turn: Turn, store: SessionStore) -> None:
         store.put(turn.org.slug, turn.inbound.phone, None)
         turn.say("optout.confirm")
     elif intent == "change_language":
-        _topic(turn, store, "language")
+        topic(turn, store, "language")
     elif intent in INTENT_TOPICS:
-        turn.say(INTENT_TOPICS[intent])
+        topic(turn, store, INTENT_TOPICS[intent], nlu=result)
     else:
         turn.say("menu.fallback")

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from content import Catalog
 from content.sms import segment_info, smart_encode
 
 
@@ -20,7 +19,3 @@ def finish(text: str, channel: str) -> Reply:
         text = smart_encode(text)
     info = segment_info(text)
     return Reply(text, info.encoding, info.segments if channel == "sms" else 1)
-
-
-def render(catalog: Catalog, org: str, key: str, lang: str | None, channel: str, **vars) -> Reply:
-    return finish(catalog.text(org, key, lang, channel, **vars), channel)

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from contextlib import contextmanager
 
 import redis as redis_lib
 
 log = logging.getLogger(__name__)
 REDIS_ERRORS = (redis_lib.RedisError, OSError)
+# A session outlives its TTL by this much so the worker can be told the form expired.
+EXPIRED_GRACE = 24 * 3600
 
 
 def _key(org: str, phone: str) -> str:
@@ -25,6 +28,7 @@ class SessionStore:
         self.ttl = ttl
 
     def get(self, org: str, phone: str) -> dict | None:
+        """The session, with "expired": True when it is past its TTL (the caller ends it politely)."""
         if self.redis is None:
             return None
         try:
@@ -32,7 +36,11 @@ class SessionStore:
         except REDIS_ERRORS as exc:
             log.warning("session read failed: %s", exc)
             return None
-        return json.loads(raw) if raw else None
+        if not raw:
+            return None
+        session = json.loads(raw)
+        session["expired"] = session.get("expires", float("inf")) < time.time()
+        return session
 
     def put(self, org: str, phone: str, session: dict | None) -> None:
         if self.redis is None:
@@ -41,7 +49,9 @@ class SessionStore:
             if session is None:
                 self.redis.delete(_key(org, phone))
             else:
-                self.redis.set(_key(org, phone), json.dumps(session), ex=self.ttl)
+                session = {k: v for k, v in session.items() if k != "expired"}
+                session["expires"] = time.time() + self.ttl
+                self.redis.set(_key(org, phone), json.dumps(session), ex=self.ttl + EXPIRED_GRACE)
         except REDIS_ERRORS as exc:
             log.warning("session write failed: %s", exc)
 

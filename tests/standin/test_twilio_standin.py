@@ -496,3 +496,16 @@ def test_other_paths_and_methods(tw):
     assert (options.status_code, options.json()["code"]) == (404, 20404)
     assert delete.status_code == 405
     assert [v["kinds"] for v in tw.violations] == [["path"]]  # OPTIONS is not an operation in the spec
+
+
+def test_max_records_keeps_only_the_latest():
+    with TwilioStandin(ACCOUNT_SID, AUTH_TOKEN, max_records=3) as tw:
+        client = local_twilio_client(tw.base_url, ACCOUNT_SID, AUTH_TOKEN)
+        try:
+            sids = [client.messages.create(to=TO, from_=FROM, body=str(i)).sid for i in range(5)]
+            assert [m.sid for m in client.messages.list()] == sids[:1:-1]
+        finally:
+            client.http_client.close()
+        assert [m["sid"] for m in tw.messages] == sids[2:]
+        assert len(tw.requests) == 3
+        assert "_seq" not in tw.messages[0]

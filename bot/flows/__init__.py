@@ -1,0 +1,3 @@
+"""Conversation flows, one per file. Importing this package registers them with the runner."""
+from bot.flows import language  # noqa: F401
+from bot.flows.runner import FLOWS, Runner, active, register  # noqa: F401

@@ -1,0 +1,191 @@
+"""Runs declarative flows: asks a state's question, reads the answer, validates, moves on.
+
+The session (Redis, via bot.sessions) holds {flow, state, answers, invalid}. Answers given
+up front (an NLU prefill) skip their questions. Exits, SKIP and the three-strikes rule live
+here once, for every flow.
+"""
+from __future__ import annotations
+
+from bot import keywords
+from bot.flows.states import (
+    QUESTIONS,
+    AskLocation,
+    AskMedia,
+    Choice,
+    End,
+    Flow,
+    FlowContext,
+    FreeText,
+    Invalid,
+)
+
+MAX_INVALID = 3
+FLOWS: dict[str, Flow] = {}
+
+
+def register(flow_class: type[Flow]) -> type[Flow]:
+    FLOWS[flow_class.name] = flow_class()
+    return flow_class
+
+
+class Runner:
+    def __init__(self, turn, store):
+        self.turn, self.store = turn, store
+        self.catalog = turn.services.catalog
+
+    # --- entry points
+
+    def start(self, name: str, answers: dict | None = None, extra: dict | None = None) -> None:
+        session = {"flow": name, "state": FLOWS[name].first, "answers": dict(answers or {}), "invalid": 0,
+                   "extra": extra or {}}
+        self._advance(session, session["state"])
+
+    def resume(self, session: dict) -> None:
+        flow = FLOWS.get(session.get("flow"))
+        if flow is None:  # a flow that no longer exists (deploy): start afresh
+            self._clear()
+            self.turn.say("menu.main")
+            return
+        word = keywords.normalise(self.turn.inbound.body)
+        if self._is_exit(word):
+            self._clear()
+            self.turn.say("form.cancelled")
+            return
+        ctx = self._ctx(session)
+        state = flow.state(session["state"], ctx)
+        try:
+            value = self._read(state, word)
+        except Invalid as problem:
+            self._invalid(session, state, problem)
+            return
+        if value is not _SKIPPED:
+            session["answers"][state.save_as] = value
+        elif state.save_as not in session["answers"]:
+            session["answers"][state.save_as] = None
+        session["invalid"] = 0
+        self._advance(session, _next(state, value))
+
+    # --- internals
+
+    def _ctx(self, session: dict) -> FlowContext:
+        t = self.turn
+        return FlowContext(answers=session["answers"], lang=t.lang, channel=t.inbound.channel, org=t.org,
+                           catalog=self.catalog, contact=t.contact, extra=session.get("extra") or {})
+
+    def _words(self, group: str) -> frozenset[str]:
+        try:
+            return self.catalog.keywords(group)
+        except KeyError:
+            return frozenset()
+
+    def _is_exit(self, word: str) -> bool:
+        return word in self._words("menu") or word in self._words("cancel")
+
+    def _advance(self, session: dict, name: str | None) -> None:
+        flow = FLOWS[session["flow"]]
+        while name is not None:
+            session["state"] = name
+            state = flow.state(name, self._ctx(session))
+            if isinstance(state, QUESTIONS) and state.save_as in session["answers"]:
+                name = _next(state, session["answers"][state.save_as])  # prefilled: skip the question
+                continue
+            if isinstance(state, End):
+                self._finish(flow, state, session)
+                return
+            self.store.put(self.turn.org.slug, self.turn.inbound.phone, session)
+            self._ask(state)
+            return
+        self._clear()
+
+    def _finish(self, flow: Flow, state: End, session: dict) -> None:
+        self._clear()
+        vars = dict(state.vars)
+        if state.complete:
+            vars.update(getattr(flow, state.complete)(self._ctx(session), self.turn) or {})
+        self.turn.outcome.contact_changes.update(state.contact_changes)
+        if state.key:
+            self.turn.say(state.key, lang=state.lang, **vars)
+
+    def _ask(self, state, hint: tuple[str, dict] | None = None) -> None:
+        vars = dict(state.vars)
+        if isinstance(state, Choice):
+            vars.setdefault("options", self._options(state))
+        if hint is None:
+            self.turn.say(state.key, **vars)
+            return
+        self.turn.say_either(hint, (state.key, vars))
+
+    def _options(self, state: Choice) -> str:
+        t = self.turn
+        labels = [o.label if o.label is not None else
+                  self.catalog.text(t.org.slug, o.label_key, t.lang, t.inbound.channel) for o in state.options]
+        return self.catalog.numbered(labels, t.inbound.channel)
+
+    def _invalid(self, session: dict, state, problem: Invalid) -> None:
+        session["invalid"] = session.get("invalid", 0) + 1
+        if session["invalid"] >= MAX_INVALID:
+            self._clear()
+            self.turn.say("menu.fallback")
+            return
+        self.store.put(self.turn.org.slug, self.turn.inbound.phone, session)
+        self._ask(state, hint=(problem.key, problem.vars))
+
+    def _clear(self) -> None:
+        self.store.put(self.turn.org.slug, self.turn.inbound.phone, None)
+
+    def _read(self, state, word: str):
+        inbound = self.turn.inbound
+        skip = word in self._words("skip")
+        if isinstance(state, Choice):
+            return self._choose(state, word, skip)
+        if isinstance(state, AskLocation):
+            if inbound.latitude is not None and inbound.longitude is not None:
+                return {"lat": inbound.latitude, "lon": inbound.longitude,
+                        "address": inbound.address, "label": inbound.label}
+            if state.optional and skip:
+                return _SKIPPED
+            if not inbound.text:
+                raise Invalid("form.location_needed")
+            return {"text": inbound.text}
+        if isinstance(state, AskMedia):
+            if inbound.media:
+                return [{"url": m.url, "content_type": m.content_type} for m in inbound.media]
+            if state.optional and (skip or inbound.text):
+                return _SKIPPED
+            raise Invalid("form.media_needed")
+        if isinstance(state, FreeText):
+            if state.optional and skip:
+                return _SKIPPED
+            value: object = inbound.text
+            if not value:
+                raise Invalid("form.empty")
+            for validator in state.validators:
+                value = validator(value)
+            return value
+        raise TypeError(f"not a question: {state!r}")
+
+    def _choose(self, state: Choice, word: str, skip: bool):
+        options = state.options
+        if word.isdigit() and 1 <= int(word) <= len(options):
+            return options[int(word) - 1].value
+        for option in options:
+            if option.keywords and word in self._words(option.keywords):
+                return option.value
+            if option.label and word == keywords.normalise(option.label):
+                return option.value
+        if state.optional and skip:
+            return _SKIPPED
+        raise Invalid("choice.invalid", max=len(options))
+
+
+_SKIPPED = object()
+
+
+def _next(state, value) -> str | None:
+    if isinstance(state.next, dict):
+        return state.next.get(value, state.next.get("*"))
+    return state.next
+
+
+def active(session: dict | None) -> bool:
+    return bool(session and session.get("flow") in FLOWS)

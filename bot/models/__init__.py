@@ -1,0 +1,16 @@
+"""The database: typed SQLAlchemy 2 models, one module per concern. Alembic migrations in
+migrations/ must match these (tests/migrations checks it)."""
+from bot.models.core import (  # noqa: F401
+    NAMING,
+    Base,
+    Contact,
+    InboundMessage,
+    JSONType,
+    Organization,
+    OrganizationNumber,
+    OutboundMessage,
+    StatusEvent,
+    utcnow,
+)
+from bot.models.live import *  # noqa: F401,F403  market status, relief distributions, API tokens
+from bot.models.members import *  # noqa: F401,F403  registrations, reports, media
