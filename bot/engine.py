@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from bot import flows, keywords, spool
+from bot import flows, keywords, routes, spool
 from bot.inbound import Inbound
 from bot.models import utcnow
 from bot.replies import Reply, finish
@@ -179,9 +179,13 @@ def handle(turn: Turn, store: SessionStore) -> None:
 
 
 def route(turn: Turn, store: SessionStore, word: str | None) -> None:
-    """A message outside any flow: menu words and numbers first, free text through the NLU."""
-    catalog = turn.services.catalog
-    if not turn.inbound.text and turn.inbound.latitude is None and not turn.inbound.media:
+    """A message outside any flow: feature hooks, menu words and numbers, keywords, patterns,
+    and finally free text through the NLU."""
+    catalog, text = turn.services.catalog, turn.inbound.text
+    for hook in routes.BEFORE:
+        if hook(turn, store, word):
+            return
+    if not text and turn.inbound.latitude is None and not turn.inbound.media:
         turn.say("menu.main")
     elif word in catalog.keywords("menu") or word in catalog.keywords("greet"):
         turn.say("menu.main")
@@ -189,10 +193,25 @@ def route(turn: Turn, store: SessionStore, word: str | None) -> None:
         topic(turn, store, MENU[word])
     elif word in catalog.keywords("language"):
         topic(turn, store, "language")
-    elif not turn.inbound.text:
+    elif (group := _keyword_topic(turn, text)) is not None:
+        topic(turn, store, group)
+    elif not text:
         turn.say("menu.main")  # a location or photo outside a form: offer the menu
     else:
+        for regex, handler in routes.PATTERNS:
+            match = regex.fullmatch(text)
+            if match:
+                handler(turn, store, match)
+                return
         _free_text(turn, store)
+
+
+def _keyword_topic(turn: Turn, text: str) -> str | None:
+    normal = keywords.normalise(text)
+    for group, name in routes.KEYWORDS.items():
+        if _org_words(turn, group, normal):
+            return name
+    return None
 
 
 def _org_words(turn: Turn, group: str, text: str) -> bool:
@@ -203,10 +222,13 @@ def _org_words(turn: Turn, group: str, text: str) -> bool:
 
 
 def topic(turn: Turn, store: SessionStore, name: str, nlu=None) -> None:
-    if name == "language":
+    handler = routes.TOPICS.get(name)
+    if handler is not None:
+        handler(turn, store, nlu)
+    elif name == "language":
         flows.Runner(turn, store).start("language")
     else:
-        turn.say(name)
+        turn.say(name)  # a topic with only a content text
 
 
 def _free_text(turn: Turn, store: SessionStore) -> None:
