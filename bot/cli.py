@@ -20,7 +20,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--revision", default="head")
+@click.option("--revision", default="heads")
 def migrate(revision: str) -> None:
     """Apply Alembic migrations to DATABASE_URL."""
     from alembic import command
@@ -53,6 +53,38 @@ def replay_spool() -> None:
 
     services = _services()
     click.echo(f"{spool.replay(services)} spooled messages stored")
+    services.close()
+
+
+@cli.group()
+def token() -> None:
+    """API tokens (one organization each)."""
+
+
+@token.command("create")
+@click.argument("organization")
+@click.argument("name")
+def token_create(organization: str, name: str) -> None:
+    """Create a token for ORGANIZATION; it is printed once and stored hashed."""
+    from bot.tokens import create_token
+
+    services = _services()
+    try:
+        click.echo(create_token(services, organization, name))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        services.close()
+
+
+@token.command("revoke")
+@click.argument("organization")
+@click.argument("name")
+def token_revoke(organization: str, name: str) -> None:
+    from bot.tokens import revoke
+
+    services = _services()
+    click.echo(f"{revoke(services, organization, name)} token(s) revoked")
     services.close()
 
 

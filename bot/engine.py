@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from bot import flows, keywords, routes, spool
+from bot import features, flows, keywords, routes, spool  # noqa: F401  features registers routes
 from bot.inbound import Inbound
 from bot.models import utcnow
 from bot.replies import Reply, finish

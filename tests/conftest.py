@@ -57,7 +57,7 @@ def redis_url():
 
 @pytest.fixture(scope="session")
 def migrated(postgres):
-    command.upgrade(alembic_config(postgres), "head")
+    command.upgrade(alembic_config(postgres), "heads")
     return postgres
 
 

@@ -25,7 +25,7 @@ def test_postgres_migrations_match_the_models(migrated):
 
 def test_sqlite_upgrade_from_empty_matches_the_models(tmp_path):
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    command.upgrade(alembic_config(url), "head")
+    command.upgrade(alembic_config(url), "heads")
     assert diff(url) == []
     engine = create_engine(url)
     assert set(inspect(engine).get_table_names()) >= {t.name for t in Base.metadata.sorted_tables}
@@ -35,9 +35,9 @@ def test_sqlite_upgrade_from_empty_matches_the_models(tmp_path):
 def test_downgrade_and_upgrade_again_on_sqlite(tmp_path):
     url = f"sqlite:///{tmp_path / 'roundtrip.db'}"
     config = alembic_config(url)
-    command.upgrade(config, "head")
+    command.upgrade(config, "heads")
     command.downgrade(config, "base")
-    command.upgrade(config, "head")
+    command.upgrade(config, "heads")
     assert diff(url) == []
 
 

@@ -32,7 +32,7 @@ def own_redis():
 @pytest.fixture
 def own_postgres():
     with PostgresServer(database="streetline_failures") as server:
-        command.upgrade(alembic_config(server.url), "head")
+        command.upgrade(alembic_config(server.url), "heads")
         yield server
 
 

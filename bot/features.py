@@ -1,0 +1,2 @@
+"""Feature modules that register routes (bot/routes.py) and flows; the engine imports this once."""
+from bot import flows  # noqa: F401  registers the language flow
