@@ -92,6 +92,9 @@ def receive(inbound: Inbound, services) -> Outcome:
     try:
         # Spooled messages go in first, so a STOP sent while the database was down precedes this one.
         spool.replay_if_pending(services)
+    except Exception:  # a bad spool file must never cost this message its place
+        log.exception("spool replay failed")
+    try:
         inbound_id, contact = _store(inbound, slug, services)
     except Duplicate:
         return Outcome(duplicate=True)
