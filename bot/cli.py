@@ -5,6 +5,8 @@ import json
 
 import click
 
+from bot.answers.cli import market, relief
+from bot.broadcasts.cli import broadcast
 from bot.settings import ROOT, Settings
 
 
@@ -96,6 +98,22 @@ def health() -> None:
     services = _services()
     click.echo(json.dumps(check(services), indent=2))
     services.close()
+
+
+@cli.command("media-pending")
+@click.option("--include-failed", is_flag=True, help="Also retry downloads that failed.")
+def media_pending(include_failed: bool) -> None:
+    """Download report attachments recorded while the queue was down."""
+    from bot.media import run_pending
+
+    services = _services()
+    counts = run_pending(services, include_failed=include_failed)
+    click.echo(", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "nothing pending")
+    services.close()
+
+
+for command in (market, relief, broadcast):  # live data and broadcasts have their own modules
+    cli.add_command(command)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import insert, update
 
+from bot.broadcasts.status import after_status as after_broadcast_status, on_status as on_broadcast_status
 from bot.models import OutboundMessage, StatusEvent, utcnow
 
 RANK = {
@@ -24,6 +25,7 @@ def record_status(services, sid: str, status: str, error_code=None, raw: dict | 
     status = status.strip().lower()[:16]
     rank = RANK.get(status)
     code = _code(error_code)
+    wake = None
     with services.engine.begin() as conn:
         conn.execute(insert(StatusEvent).values(provider_sid=sid[:64], status=status, error_code=code,
                                                 raw=raw or {}, received_at=utcnow()))
@@ -37,4 +39,6 @@ def record_status(services, sid: str, status: str, error_code=None, raw: dict | 
             .where(OutboundMessage.provider_sid == sid, OutboundMessage.status_rank < rank)
             .values(**values)
         )
-        return moved.rowcount > 0
+        wake = on_broadcast_status(conn, sid, status, rank, code)  # broadcast recipients move too
+    after_broadcast_status(services, wake)
+    return moved.rowcount > 0

@@ -7,14 +7,15 @@ the answer and does no database I/O itself: it returns replies and contact chang
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from bot import features, flows, keywords, routes, spool  # noqa: F401  features registers routes
 from bot.inbound import Inbound
 from bot.models import utcnow
-from bot.replies import Reply, finish
+from bot.outcome import Outcome
+from bot.replies import finish
 from bot.sessions import SessionStore
 from bot.store import ContactView, Duplicate, record_outcome, store_inbound
 
@@ -37,14 +38,6 @@ MIN_OPT_OUT_CONFIDENCE = 0.85
 
 
 @dataclass
-class Outcome:
-    replies: list[Reply] = field(default_factory=list)
-    contact_changes: dict = field(default_factory=dict)
-    nlu: object | None = None
-    duplicate: bool = False
-
-
-@dataclass
 class Turn:
     """What `handle` may look at: the message, its organization and what we know of the sender."""
 
@@ -62,6 +55,12 @@ class Turn:
     @property
     def channel(self) -> str:
         return self.inbound.channel
+
+    def for_reader(self, lang: str, channel: str = "sms") -> "Turn":
+        """This turn as seen by another reader: the same answers rendered in `lang` for `channel`
+        (an organizer's change told to members in each of the organization's languages)."""
+        return Turn(replace(self.inbound, channel=channel), self.org, None, self.services,
+                    Outcome(contact_changes={"language": lang}))
 
     def text(self, key: str, lang: str | None = None, **vars) -> str:
         return self.services.catalog.text(self.org.slug, key, lang or self.lang, self.channel, **vars)
@@ -175,8 +174,7 @@ def handle(turn: Turn, store: SessionStore) -> None:
         store.put(slug, phone, None)
         turn.say("form.expired")
         return
-    if flows.active(session):
-        flows.Runner(turn, store).resume(session)
+    if flows.active(session) and flows.Runner(turn, store).resume(session):
         return
     route(turn, store, word)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import uuid
 from contextlib import contextmanager
 
 import redis as redis_lib
@@ -22,20 +23,39 @@ def _key(org: str, phone: str) -> str:
     return f"session:{org}:{phone}"
 
 
+# Deletes the lock only if it still holds our token (another holder may have taken it after a timeout).
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
+_UNREAD = object()
+
+
 class SessionStore:
+    """Inside `lock`, the session is read together with taking the lock and written together with
+    releasing it: two Redis round trips per message instead of one per call."""
+
     def __init__(self, redis: redis_lib.Redis | None, ttl: int):
         self.redis = redis
         self.ttl = ttl
+        self._held: dict[str, object] = {}  # key -> raw value read under the lock
+        self._pending: dict[str, dict | None] = {}  # key -> session to write on release
 
     def get(self, org: str, phone: str) -> dict | None:
         """The session, with "expired": True when it is past its TTL (the caller ends it politely)."""
         if self.redis is None:
             return None
-        try:
-            raw = self.redis.get(_key(org, phone))
-        except REDIS_ERRORS as exc:
-            log.warning("session read failed: %s", exc)
-            return None
+        key = _key(org, phone)
+        if key in self._pending:
+            raw = self._encode(self._pending[key])
+        elif self._held.get(key, _UNREAD) is not _UNREAD:
+            raw = self._held[key]
+        else:
+            try:
+                raw = self.redis.get(key)
+            except REDIS_ERRORS as exc:
+                log.warning("session read failed: %s", exc)
+                return None
         if not raw:
             return None
         session = json.loads(raw)
@@ -45,15 +65,31 @@ class SessionStore:
     def put(self, org: str, phone: str, session: dict | None) -> None:
         if self.redis is None:
             return
+        key = _key(org, phone)
+        if key in self._held:
+            self._pending[key] = self._stamp(session)
+            return
         try:
-            if session is None:
-                self.redis.delete(_key(org, phone))
-            else:
-                session = {k: v for k, v in session.items() if k != "expired"}
-                session["expires"] = time.time() + self.ttl
-                self.redis.set(_key(org, phone), json.dumps(session), ex=self.ttl + EXPIRED_GRACE)
+            self._write(self.redis, key, self._stamp(session))
         except REDIS_ERRORS as exc:
             log.warning("session write failed: %s", exc)
+
+    def _stamp(self, session: dict | None) -> dict | None:
+        if session is None:
+            return None
+        session = {k: v for k, v in session.items() if k != "expired"}
+        session["expires"] = time.time() + self.ttl
+        return session
+
+    @staticmethod
+    def _encode(session: dict | None) -> str | None:
+        return json.dumps(session) if session is not None else None
+
+    def _write(self, client, key: str, session: dict | None) -> None:
+        if session is None:
+            client.delete(key)
+        else:
+            client.set(key, self._encode(session), ex=self.ttl + EXPIRED_GRACE)
 
     @contextmanager
     def lock(self, org: str, phone: str, timeout: float = 10, wait: float = 5):
@@ -61,17 +97,33 @@ class SessionStore:
         if self.redis is None:
             yield
             return
-        lock = self.redis.lock(f"lock:{org}:{phone}", timeout=timeout, blocking_timeout=wait)
+        key, lock_key, token = _key(org, phone), f"lock:{org}:{phone}", uuid.uuid4().hex
+        acquired = False
         try:
-            acquired = lock.acquire()
+            deadline = time.monotonic() + wait
+            while True:
+                pipe = self.redis.pipeline(transaction=False)
+                pipe.set(lock_key, token, nx=True, px=int(timeout * 1000))
+                pipe.get(key)
+                acquired, raw = pipe.execute()
+                if acquired or time.monotonic() > deadline:
+                    break
+                time.sleep(0.01)
+            if acquired:
+                self._held[key] = raw
         except REDIS_ERRORS as exc:
             log.warning("session lock unavailable: %s", exc)
-            acquired = False
         try:
             yield
         finally:
-            if acquired:
-                try:
-                    lock.release()
-                except (REDIS_ERRORS + (redis_lib.exceptions.LockError,)):
-                    pass
+            self._held.pop(key, None)
+            pending = self._pending.pop(key, _UNREAD)
+            try:
+                pipe = self.redis.pipeline(transaction=False)
+                if pending is not _UNREAD:
+                    self._write(pipe, key, pending)
+                if acquired:
+                    pipe.eval(_RELEASE, 1, lock_key, token)
+                pipe.execute()
+            except REDIS_ERRORS as exc:
+                log.warning("session write/unlock failed: %s", exc)

@@ -6,7 +6,7 @@ Nothing here connects to anything; `build_services` does that. Production mode
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,7 +47,10 @@ class Settings:
     session_ttl: int = 30 * 60
     twilio_http_timeout: float = 10.0
     redis_timeout: float = 0.5
-    extra: dict = field(default_factory=dict)
+    media_dir: Path = VAR / "media"
+    media_max_bytes: int = 10 * 1024 * 1024
+    report_cluster_hours: float = 24.0
+    proxy_fix: bool = False  # trust X-Forwarded-* from one proxy in front of the app
 
     @property
     def production(self) -> bool:
@@ -81,6 +84,10 @@ class Settings:
             spool_dir=Path(env.get("SPOOL_DIR") or defaults.spool_dir),
             outbox_path=Path(env.get("OUTBOX_PATH") or defaults.outbox_path),
             session_ttl=int(_float(env, "SESSION_TTL", defaults.session_ttl)),
+            media_dir=Path(env.get("MEDIA_DIR") or defaults.media_dir),
+            media_max_bytes=int(_float(env, "MEDIA_MAX_BYTES", defaults.media_max_bytes)),
+            report_cluster_hours=_float(env, "REPORT_CLUSTER_HOURS", defaults.report_cluster_hours),
+            proxy_fix=env.get("PROXY_FIX", "").lower() in ("1", "true", "yes"),
         )
         settings.check()
         return settings

@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from bot.inbound import Inbound, Media
+from bot.outcome import Outcome
 from bot.replies import Reply
 
 log = logging.getLogger(__name__)
@@ -88,9 +89,7 @@ def _exclusive(spool_dir: Path):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _load(record: dict) -> tuple[Inbound, str | None, object]:
-    from bot.engine import Outcome
-
+def _load(record: dict) -> tuple[Inbound, str | None, Outcome]:
     data = dict(record["inbound"])
     data["media"] = tuple(Media(**m) for m in data["media"])
     data["received_at"] = datetime.fromisoformat(data["received_at"])

@@ -18,11 +18,11 @@ nlu-sync:
 	$(PY) -m nlu.gazetteer_sync
 
 ## Train the Rasa model into nlu/models/ (skipped when config+data are unchanged)
-nlu-train: nlu-sync
+nlu-train: nlu-env nlu-sync
 	VENV_NLU=$(VENV_NLU) $(PY) -m nlu.train
 
 ## 5-fold cross-validation of both backends (Rasa and the in-process fallback)
-nlu-eval: nlu-sync
+nlu-eval: nlu-env nlu-sync
 	VENV_NLU=$(VENV_NLU) $(PY) -m nlu.crossval --folds $(NLU_FOLDS)
 
 ## Both backends on the independent held-out file (needs a trained model)

@@ -15,13 +15,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024  # Twilio forms are a few KB
     app.extensions["streetline"] = services or build_services(settings)
-    if settings.extra.get("proxy_fix"):
+    if settings.proxy_fix:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
-    from webhooks import errors, health, twilio
+    from webhooks import api, broadcasts_api, errors, health, reports_api, twilio
 
-    app.register_blueprint(twilio.bp)
-    app.register_blueprint(health.bp)
+    for blueprint in (twilio.bp, health.bp, api.bp, reports_api.bp, broadcasts_api.bp):
+        app.register_blueprint(blueprint)
     errors.init_app(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return app

@@ -24,6 +24,9 @@ FLOWS: dict[str, Flow] = {}
 
 
 def register(flow_class: type[Flow]) -> type[Flow]:
+    existing = FLOWS.get(flow_class.name)
+    if existing is not None and type(existing).__qualname__ != flow_class.__qualname__:
+        raise ValueError(f"two flows named {flow_class.name!r}: {type(existing).__name__} and {flow_class.__name__}")
     FLOWS[flow_class.name] = flow_class()
     return flow_class
 
@@ -40,30 +43,35 @@ class Runner:
                    "extra": extra or {}}
         self._advance(session, session["state"])
 
-    def resume(self, session: dict) -> None:
+    def resume(self, session: dict) -> bool:
+        """Handle an answer; False when the flow let go of the message (the caller routes it)."""
         flow = FLOWS.get(session.get("flow"))
         if flow is None:  # a flow that no longer exists (deploy): start afresh
             self._clear()
             self.turn.say("menu.main")
-            return
+            return True
         word = keywords.normalise(self.turn.inbound.body)
         if self._is_exit(word):
             self._clear()
             self.turn.say("form.cancelled")
-            return
+            return True
         ctx = self._ctx(session)
         state = flow.state(session["state"], ctx)
         try:
             value = self._read(state, word)
         except Invalid as problem:
+            if isinstance(state, Choice) and state.leave_on_text and any(ch.isalpha() for ch in word):
+                self._clear()
+                return False
             self._invalid(session, state, problem)
-            return
+            return True
         if value is not _SKIPPED:
             session["answers"][state.save_as] = value
         elif state.save_as not in session["answers"]:
             session["answers"][state.save_as] = None
         session["invalid"] = 0
         self._advance(session, _next(state, value))
+        return True
 
     # --- internals
 

@@ -35,6 +35,9 @@ class Choice:
     next: str | dict[str, str] | None = None  # a state, or a state per chosen value
     vars: dict = field(default_factory=dict)
     optional: bool = False
+    # A list offered as an answer (programmes, places), not a form: text that picks no option is
+    # a new question and leaves the flow instead of counting as an invalid answer.
+    leave_on_text: bool = False
 
 
 @dataclass(frozen=True)

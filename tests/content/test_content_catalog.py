@@ -1,6 +1,8 @@
 """The Catalog API of docs/contracts.md: loading, caching, text lookup and fallbacks."""
 import time
 
+from pathlib import Path
+
 import pytest
 
 from content import Catalog, ContentError, Organization, Place, load_catalog
@@ -53,6 +55,19 @@ def test_channel_variant_then_generic(tree):
     assert c.text("test-org", "menu.main", "en", "web") == "Test (demo): 1 Relief 2 Market 0 Menu"
 
 
+def _samples() -> dict:
+    import yaml
+
+    import content
+
+    registry = yaml.safe_load((Path(content.__file__).parent / "variables.yaml").read_text(encoding="utf-8"))
+    return {n: (str(m["sample"].get("any") or next(iter(m["sample"].values()))) if m.get("source") == "sample"
+                else "Mon") for n, m in registry.items()}
+
+
+SAMPLES = _samples()
+
+
 def test_never_empty_in_demo_content(catalog):
     for slug in [None, *catalog.organizations]:
         for key in catalog.keys(slug):
@@ -61,9 +76,9 @@ def test_never_empty_in_demo_content(catalog):
             for lang in [*catalog.languages, "pt"]:
                 for channel in ("sms", "whatsapp"):
                     try:
-                        text = catalog.text(slug, key, lang, channel, market="Gikomba", status="OPEN", until="6pm",
-                                            reason="cleanup", count="3", max="4", ref="R1", place="X",
-                                            options="1 A 2 B")
+                        text = catalog.text(slug, key, lang, channel, **{**SAMPLES, **dict(
+                                            market="Gikomba", status="OPEN", until="6pm", reason="cleanup",
+                                            count="3", max="4", ref="R1", place="X", options="1 A 2 B")})
                     except KeyError as exc:
                         pytest.fail(f"{slug} {key} {lang} {channel}: {exc}")
                     assert text.strip(), (slug, key, lang, channel)

@@ -1,0 +1,35 @@
+"""Broadcasts organizers can trust: segmented, rate-limited, window-aware, exactly once per recipient.
+
+    from bot.broadcasts import create_broadcast, preview, send_broadcast, progress, pause, resume, cancel
+    bid = create_broadcast(services, "nairobi-vendors", {"markets": ["nbo.gikomba"], "registered": True},
+                           {"en": "Gikomba is closed on Monday.", "sw": "Gikomba imefungwa Jumatatu."},
+                           created_by="+254711000900")
+    preview(services, bid)          # recipients per channel/language/mode, skipped with reasons, SMS segments
+    send_broadcast(services, bid)   # recipient rows (one INSERT ... SELECT) + RQ drain jobs on "broadcasts"
+
+Modules: audience (segment -> SELECT), service (life cycle, progress), sending (RQ jobs, claim, send,
+write back, reconcile), ratelimit (Redis token bucket, Lua), status (delivery callbacks), config.
+Workers: `python -m bot.cli broadcast worker` (an RQ SimpleWorker on the broadcasts queue).
+"""
+from bot.broadcasts.audience import Segment, SegmentError
+from bot.broadcasts.service import (
+    BroadcastError,
+    NotFound,
+    cancel,
+    create_broadcast,
+    list_broadcasts,
+    pause,
+    preview,
+    progress,
+    resume,
+    send_broadcast,
+)
+
+__all__ = ["BroadcastError", "NotFound", "Segment", "SegmentError", "cancel", "create_broadcast",
+           "list_broadcasts", "pause", "preview", "progress", "reconcile", "resume", "send_broadcast"]
+
+
+def reconcile(services, broadcast_id: int, *, force: bool = False) -> dict:
+    from bot.broadcasts.sending import reconcile as _reconcile
+
+    return _reconcile(services, broadcast_id, force=force)

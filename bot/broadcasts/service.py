@@ -1,0 +1,295 @@
+"""Broadcast life cycle: create (draft), preview, send (recipient rows + drain jobs), pause, resume,
+cancel, progress. Nothing here talks to the provider; bot/broadcasts/sending.py does."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from sqlalchemy import func, insert, literal, select, update
+
+from bot.broadcasts.audience import Segment, SegmentError, audience
+from bot.broadcasts.config import config_for
+from bot.models import Broadcast, BroadcastRecipient, utcnow
+from content.sms import segment_info, smart_encode
+
+R = BroadcastRecipient
+LANGUAGES = ("en", "es", "fr", "sw", "hi")
+STATES = ("queued", "sending", "sent", "delivered", "read", "failed", "skipped", "cancelled")
+
+
+class BroadcastError(ValueError):
+    """Invalid input or a state change that is not allowed; the message says which."""
+
+
+class NotFound(LookupError):
+    pass
+
+
+def _check_texts(org, texts) -> dict:
+    if not isinstance(texts, dict) or not texts:
+        raise BroadcastError("texts must be an object: language -> text")
+    out = {}
+    for lang, text in texts.items():
+        if lang not in LANGUAGES:
+            raise BroadcastError(f"unknown language {lang!r} (one of {', '.join(LANGUAGES)})")
+        if not isinstance(text, str) or not text.strip():
+            raise BroadcastError(f"texts.{lang} must be a non-empty string")
+        if len(text) > 1600:
+            raise BroadcastError(f"texts.{lang} is longer than 1600 characters")
+        out[lang] = text.strip()
+    if org.default_language not in out:
+        raise BroadcastError(f"texts must include the organization's default language ({org.default_language}): "
+                             "recipients without a text in their language get that one")
+    return out
+
+
+def _check_template(template) -> dict | None:
+    if template in (None, {}, ""):
+        return None
+    if isinstance(template, str):
+        template = {"content_sid": template}
+    if not isinstance(template, dict) or not str(template.get("content_sid", "")).startswith("HX"):
+        raise BroadcastError("template.content_sid must be a Content SID (HX...)")
+    variables = template.get("variables") or {}
+    if not isinstance(variables, dict) or not all(isinstance(v, str) for v in variables.values()):
+        raise BroadcastError("template.variables must be an object of strings")
+    return {"content_sid": template["content_sid"], "variables": {str(k): v for k, v in variables.items()}}
+
+
+def create_broadcast(services, organization: str, segment: dict | None, texts: dict, template=None,
+                     created_by: str = "", name: str = "", rate: float | None = None,
+                     rate_unit: str | None = None) -> int:
+    """A draft broadcast (validated); returns its id. Sending starts with send_broadcast()."""
+    try:
+        org = services.catalog.org(organization)
+    except KeyError:
+        raise BroadcastError(f"unknown organization {organization!r}") from None
+    texts = _check_texts(org, texts)
+    template = _check_template(template)
+    try:
+        seg = Segment.from_dict(segment)
+        audience(services.catalog, organization, seg, texts, template is not None, utcnow())  # validates
+    except SegmentError as exc:
+        raise BroadcastError(str(exc)) from exc
+    cfg = config_for(services)
+    rate = float(rate) if rate is not None else cfg.rate
+    if not 0 < rate <= 10000:
+        raise BroadcastError("rate must be between 0 and 10000 per second")
+    unit = rate_unit or cfg.rate_unit
+    if unit not in ("segments", "messages"):
+        raise BroadcastError("rate_unit must be 'segments' or 'messages'")
+    now = utcnow()
+    with services.db.begin() as session:
+        row = Broadcast(organization=organization, name=(name or "")[:200], segment=seg.to_dict(), texts=texts,
+                        template=template, state="draft", rate=rate, rate_unit=unit,
+                        created_by=(created_by or "")[:100], created_at=now, updated_at=now)
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def get(services, broadcast_id: int, organization: str | None = None) -> Broadcast:
+    with services.db() as session:
+        row = session.get(Broadcast, broadcast_id)
+    if row is None or (organization is not None and row.organization != organization):
+        raise NotFound(f"no broadcast {broadcast_id}")
+    return row
+
+
+def message_text(texts: dict, language: str, channel: str) -> str:
+    text = texts[language]
+    return smart_encode(text) if channel == "sms" else text
+
+
+def cost(texts: dict) -> dict:
+    """Per language: the SMS text's encoding and segments (after smart encoding)."""
+    out = {}
+    for lang, text in texts.items():
+        info = segment_info(smart_encode(text))
+        out[lang] = {"encoding": info.encoding, "segments": info.segments, "characters": len(smart_encode(text))}
+    return out
+
+
+def preview(services, broadcast_id: int | None = None, *, organization: str | None = None,
+            segment: dict | None = None, texts: dict | None = None, template=None) -> dict:
+    """Recipients per channel, language and mode, skipped ones with reasons, and the SMS cost."""
+    if broadcast_id is not None:
+        b = get(services, broadcast_id, organization)
+        organization, segment, texts, template = b.organization, b.segment, b.texts, b.template
+    org = services.catalog.org(organization)
+    texts = _check_texts(org, texts or {})
+    template = _check_template(template)
+    try:
+        query = audience(services.catalog, organization, Segment.from_dict(segment), texts, template is not None,
+                         utcnow()).subquery()
+    except SegmentError as exc:
+        raise BroadcastError(str(exc)) from exc
+    with services.engine.connect() as conn:
+        rows = conn.execute(
+            select(query.c.channel, query.c.language, query.c.mode, query.c.state, query.c.reason,
+                   func.count().label("n"))
+            .group_by(query.c.channel, query.c.language, query.c.mode, query.c.state, query.c.reason)
+        ).all()
+    per_lang = cost(texts)
+    groups, skipped, total, sms_segments = [], Counter(), 0, 0
+    for r in sorted(rows, key=lambda r: (r.channel, r.language, r.mode)):
+        if r.state == "skipped":
+            skipped[r.reason] += r.n
+            continue
+        total += r.n
+        segments = per_lang[r.language]["segments"] if r.channel == "sms" else None
+        if segments:
+            sms_segments += segments * r.n
+        groups.append({"channel": r.channel, "language": r.language, "mode": r.mode, "recipients": r.n,
+                       "segments_each": segments, "segments_total": segments * r.n if segments else None})
+    by_channel = Counter()
+    for g in groups:
+        by_channel[g["channel"]] += g["recipients"]
+    return {"organization": organization, "recipients": total, "by_channel": dict(by_channel), "groups": groups,
+            "skipped": dict(skipped), "sms_segments": sms_segments, "texts": per_lang}
+
+
+def _set_state(services, broadcast_id: int, organization: str | None, allowed: tuple[str, ...], new: str,
+               **extra) -> Broadcast:
+    b = get(services, broadcast_id, organization)
+    with services.db.begin() as session:
+        moved = session.execute(
+            update(Broadcast).where(Broadcast.id == broadcast_id, Broadcast.state.in_(allowed))
+            .values(state=new, updated_at=utcnow(), **extra)
+        ).rowcount
+    if not moved:
+        current = get(services, broadcast_id).state
+        raise BroadcastError(f"broadcast {broadcast_id} is {current}: cannot go to {new}")
+    b.state = new
+    return b
+
+
+def materialize(services, b: Broadcast) -> int:
+    """One INSERT ... SELECT: a row per recipient (skipped ones included, with their reason)."""
+    query = audience(services.catalog, b.organization, Segment.from_dict(b.segment), b.texts,
+                     b.template is not None, utcnow())
+    now = utcnow()
+    sub = query.subquery()
+    cols = ["broadcast_id", "contact_id", "channel", "language", "to_address", "mode", "state", "reason",
+            "attempts", "status_rank", "updated_at"]
+    source = select(literal(b.id), sub.c.contact_id, sub.c.channel, sub.c.language, sub.c.to_address, sub.c.mode,
+                    sub.c.state, sub.c.reason, literal(0), literal(0), literal(now, R.updated_at.type))
+    with services.engine.begin() as conn:
+        stmt = insert(R).from_select(cols, source)
+        if conn.dialect.name in ("postgresql", "sqlite"):
+            from sqlalchemy.dialects import postgresql, sqlite
+
+            dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+            stmt = dialect.insert(R).from_select(cols, source).on_conflict_do_nothing()
+        count = conn.execute(stmt).rowcount
+        if count is None or count < 0:  # some drivers do not count INSERT ... SELECT
+            count = conn.execute(select(func.count()).select_from(R).where(R.broadcast_id == b.id)).scalar()
+        return count
+
+
+def send_broadcast(services, broadcast_id: int, organization: str | None = None, *, inline: bool = False) -> dict:
+    """draft -> sending: create the recipient rows and enqueue the drain jobs (inline: drain here)."""
+    b = _set_state(services, broadcast_id, organization, ("draft",), "sending", started_at=utcnow())
+    try:
+        count = materialize(services, b)
+    except Exception:
+        with services.db.begin() as session:
+            session.execute(update(Broadcast).where(Broadcast.id == broadcast_id)
+                            .values(state="draft", started_at=None))
+        raise
+    wake(services, broadcast_id, inline=inline)
+    return {"id": broadcast_id, "recipients": count}
+
+
+def pause(services, broadcast_id: int, organization: str | None = None) -> Broadcast:
+    """sending -> paused: workers stop claiming; rows they had claimed but not sent go back to queued."""
+    return _set_state(services, broadcast_id, organization, ("sending",), "paused")
+
+
+def resume(services, broadcast_id: int, organization: str | None = None, *, inline: bool = False) -> Broadcast:
+    b = _set_state(services, broadcast_id, organization, ("paused",), "sending")
+    wake(services, broadcast_id, inline=inline)
+    return b
+
+
+def cancel(services, broadcast_id: int, organization: str | None = None) -> Broadcast:
+    """Nothing more is sent; queued rows become 'cancelled'. Rows already with the provider stay as they are."""
+    b = _set_state(services, broadcast_id, organization, ("draft", "sending", "paused"), "cancelled",
+                   finished_at=utcnow())
+    with services.engine.begin() as conn:
+        conn.execute(update(R).where(R.broadcast_id == broadcast_id, R.state == "queued")
+                     .values(state="cancelled", reason="broadcast_cancelled", updated_at=utcnow()))
+    return b
+
+
+def wake(services, broadcast_id: int, *, inline: bool = False) -> None:
+    """Make sure work happens for a broadcast in 'sending' (also one a 63016 retry re-opened)."""
+    with services.engine.begin() as conn:
+        conn.execute(update(Broadcast).where(Broadcast.id == broadcast_id, Broadcast.state == "done")
+                     .values(state="sending", finished_at=None, updated_at=utcnow()))
+    if inline or services.redis is None:
+        from bot.broadcasts.sending import drain
+
+        drain(broadcast_id, services=services, budget=None)
+        return
+    enqueue_drainers(services, broadcast_id)
+
+
+def queue(services):
+    from rq import Queue
+
+    return Queue(config_for(services).queue, connection=services.redis)
+
+
+def enqueue_drainers(services, broadcast_id: int, count: int | None = None) -> None:
+    cfg = config_for(services)
+    q = queue(services)
+    for _ in range(count or cfg.drainers):
+        q.enqueue("bot.broadcasts.sending.drain", broadcast_id, job_timeout=int(cfg.job_seconds * 3 + 120),
+                  result_ttl=60, failure_ttl=24 * 3600)
+
+
+def progress(services, broadcast_id: int, organization: str | None = None) -> dict:
+    b = get(services, broadcast_id, organization)
+    with services.engine.connect() as conn:
+        rows = conn.execute(
+            select(R.state, R.reason, R.error_code, func.count().label("n"), func.max(R.sent_at).label("last"),
+                   func.min(R.sent_at).label("first"))
+            .where(R.broadcast_id == broadcast_id).group_by(R.state, R.reason, R.error_code)
+        ).all()
+    counts = dict.fromkeys(STATES, 0)
+    reasons: Counter = Counter()
+    first = last = None
+    for r in rows:
+        counts[r.state] = counts.get(r.state, 0) + r.n
+        if r.state in ("failed", "skipped", "cancelled") or r.reason:
+            label = r.reason or "unknown"
+            if r.error_code and str(r.error_code) not in label:
+                label += f" ({r.error_code})"
+            reasons[f"{r.state}: {label}"] += r.n
+        first = min(filter(None, (first, r.first)), default=None)
+        last = max(filter(None, (last, r.last)), default=None)
+    total = sum(counts.values())
+    accepted = counts["sent"] + counts["delivered"] + counts["read"]
+    done = total - counts["queued"] - counts["sending"]
+    return {
+        "id": b.id, "organization": b.organization, "name": b.name, "state": b.state,
+        "segment": b.segment, "texts": b.texts, "template": b.template, "rate": b.rate, "rate_unit": b.rate_unit,
+        "created_by": b.created_by, "created_at": _iso(b.created_at), "started_at": _iso(b.started_at),
+        "finished_at": _iso(b.finished_at),
+        "total": total, "counts": counts, "accepted": accepted, "done": done,
+        "percent": round(100.0 * done / total, 1) if total else (100.0 if b.state == "done" else 0.0),
+        "reasons": dict(reasons), "first_sent_at": _iso(first), "last_sent_at": _iso(last),
+    }
+
+
+def list_broadcasts(services, organization: str, limit: int = 50) -> list[dict]:
+    with services.db() as session:
+        rows = session.scalars(select(Broadcast).where(Broadcast.organization == organization)
+                               .order_by(Broadcast.id.desc()).limit(limit)).all()
+    return [{"id": b.id, "name": b.name, "state": b.state, "created_at": _iso(b.created_at),
+             "created_by": b.created_by} for b in rows]
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

@@ -1,0 +1,142 @@
+"""Incident reports: category, what happened, where (gazetteer or a WhatsApp pin), when, an optional
+photo or voice note (WhatsApp), anonymous or not. A first free-text message ("police took my goods at
+gikomba this morning") fills what the NLU found; the form asks only for the rest. The worker gets a
+reference (R-4821) and can text it later to hear the status."""
+from __future__ import annotations
+
+from datetime import date
+
+from bot import reports, routes
+from bot.flows.runner import Runner, register
+from bot.flows.states import AskLocation, AskMedia, Choice, End, Flow, FlowContext, FreeText, Invalid, Option, \
+    max_length, min_length
+
+# A question whose answer is always present: the runner skips it and goes to `next` (the runner has no
+# "go to" state; see the report).
+PASS = "_"
+
+
+def passthrough(next_state: str) -> FreeText:
+    return FreeText(key="", save_as=PASS, next=next_state)
+
+
+def place_pick(ctx: FlowContext, answer_key: str, next_state: str) -> Choice | FreeText:
+    """After a typed place: numbered suggestions when the gazetteer match is unsure, else go on."""
+    answer = ctx.answers.get(answer_key) or {}
+    typed = answer.get("text")
+    if not typed or answer.get("place_id"):
+        return passthrough(next_state)
+    match = reports.match_place(ctx.catalog, ctx.org.slug, typed)
+    if match.place_id or not match.candidates:
+        return passthrough(next_state)  # matched, or kept as typed
+    options = tuple(Option(pid, label=ctx.catalog.place(pid).name(ctx.lang)) for pid in match.candidates)
+    other = Option("typed", label=ctx.catalog.text(ctx.org.slug, "place.other", ctx.lang, ctx.channel))
+    return Choice("place.choose", options + (other,), save_as=f"{answer_key}_pick", next=next_state)
+
+
+def when_validator(ctx: FlowContext):
+    def check(text: str) -> dict:
+        found = reports.parse_when(text)
+        if found is None:
+            raise Invalid("report.when_invalid")
+        return {"date": found.isoformat(), "text": text[:100]}
+
+    return check
+
+
+@register
+class ReportFlow(Flow):
+    name = "report"
+    first = "category"
+
+    def state_category(self, ctx: FlowContext) -> Choice:
+        options = tuple(Option(c, label=c) for c in reports.CATEGORIES)
+        return Choice("report.category", options, save_as="category", next="what")
+
+    def state_what(self, ctx: FlowContext) -> FreeText:
+        return FreeText("report.what", save_as="description", next="where",
+                        validators=(min_length(3, "report.too_short"), max_length(1000)))
+
+    def state_where(self, ctx: FlowContext) -> AskLocation:
+        return AskLocation("report.where", save_as="where", next="where_pick")
+
+    def state_where_pick(self, ctx: FlowContext):
+        return place_pick(ctx, "where", "when")
+
+    def state_when(self, ctx: FlowContext) -> FreeText:
+        return FreeText("report.when", save_as="when", next="media", validators=(when_validator(ctx),),
+                        optional=True)
+
+    def state_media(self, ctx: FlowContext):
+        if ctx.channel != "whatsapp":
+            return passthrough("anonymous")
+        return AskMedia("report.media", save_as="media", next="anonymous")
+
+    def state_anonymous(self, ctx: FlowContext) -> Choice:
+        options = (Option("named", label="named"), Option("anonymous", label="anonymous"))
+        return Choice("report.anonymous", options, save_as="anonymous", next="done")
+
+    def state_done(self, ctx: FlowContext) -> End:
+        return End("report.received", complete="save")
+
+    # --- with I/O (the runner calls it once the form is complete)
+
+    def save(self, ctx: FlowContext, turn) -> dict:
+        a = ctx.answers
+        place = reports.resolve_place(ctx.catalog, ctx.org.slug, a.get("where"), a.get("where_pick"))
+        when = a.get("when") or {}
+        report = reports.create_report(
+            turn.services, ctx.org.slug, contact_id=turn.contact.id if turn.contact else None,
+            channel=ctx.channel, language=ctx.lang, category=a.get("category") or "other",
+            description=a.get("description"), place=place,
+            occurred_on=date.fromisoformat(when["date"]) if when.get("date") else None,
+            occurred_text=when.get("text"), anonymous=a.get("anonymous") == "anonymous",
+            media=a.get("media") or [])
+        return {"ref": report.reference}
+
+
+def prefill(nlu, text: str) -> dict:
+    """Answers the NLU found in a first free-text message."""
+    answers: dict = {}
+    if nlu is None:
+        return answers
+    incident = nlu.entity("incident_type")
+    if incident is not None:
+        answers["category"] = reports.INCIDENT_CATEGORY.get(incident.value, "other")
+    if len(text.split()) >= 4 or (incident is not None and len(text.split()) >= 3):
+        answers["description"] = text[:1000]  # the message itself says what happened
+    place = nlu.entity("market") or nlu.entity("place")
+    if place is not None:
+        answers["where"] = {"text": place.text or place.value, "place_id": place.place_id}
+    when = nlu.entity("date")
+    if when is not None:
+        found = reports.parse_when(when.text or when.value)
+        if found is not None:
+            answers["when"] = {"date": found.isoformat(), "text": (when.text or when.value)[:100]}
+    return answers
+
+
+def start(turn, store, answers: dict | None = None) -> None:
+    Runner(turn, store).start("report", answers={PASS: True, **(answers or {})})
+
+
+@routes.topic("topic.report")
+def report_topic(turn, store, nlu=None) -> None:
+    start(turn, store, prefill(nlu, turn.inbound.text) if nlu is not None else None)
+
+
+@routes.pattern(r"R\s?-?\s?\d{3,6}")
+def report_status(turn, store, match) -> None:
+    services, org = turn.services, turn.org.slug
+    report = reports.find_for_contact(services, org, turn.contact.id if turn.contact else None, match.group(0))
+    ref = reports.normalise_reference(match.group(0))
+    if report is None:
+        turn.say("report.unknown", ref=ref)
+        return
+    state = turn.text(f"report.state.{report.status}")
+    note = reports.latest_note(services, report.id)
+    if note:
+        turn.say("report.status.note", ref=report.reference, state=state,
+                 note=reports.truncate(services.catalog, "note", turn.lang, note))
+    else:
+        turn.say("report.status", ref=report.reference, state=state)

@@ -1,0 +1,201 @@
+"""Live data organizers change (market status, relief distributions): the queries the answers
+read and the updates the CLI, the API and organizers' SMS commands make. Every update is a new
+row carrying who made it and how; a requested broadcast is recorded as a pending row."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+
+from bot.models import MARKET_STATES, MarketStatus, PendingBroadcast, ReliefDistribution, utcnow
+
+
+class LiveError(ValueError):
+    """A change that cannot be made (unknown place or state, an end before the start)."""
+
+
+@dataclass(frozen=True)
+class StatusView:
+    id: int
+    organization: str
+    place_id: str
+    status: str
+    starts_at: datetime
+    ends_at: datetime | None
+    reason: str | None
+    changed_by: str
+    source: str
+    created_at: datetime
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        for k in ("starts_at", "ends_at", "created_at"):
+            d[k] = d[k].isoformat() if d[k] else None
+        return d
+
+
+@dataclass(frozen=True)
+class DistributionView:
+    id: int
+    organization: str
+    place_id: str | None
+    venue: str
+    starts_at: datetime
+    ends_at: datetime | None
+    recipients: str
+    programme_id: str | None
+    changed_by: str
+    source: str
+    created_at: datetime
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        for k in ("starts_at", "ends_at", "created_at"):
+            d[k] = d[k].isoformat() if d[k] else None
+        return d
+
+
+def _status_view(row: MarketStatus) -> StatusView:
+    return StatusView(row.id, row.organization, row.place_id, row.status, row.starts_at, row.ends_at, row.reason,
+                      row.changed_by, row.source, row.created_at)
+
+
+def _distribution_view(row: ReliefDistribution) -> DistributionView:
+    return DistributionView(row.id, row.organization, row.place_id, row.venue, row.starts_at, row.ends_at,
+                            row.recipients, row.programme_id, row.changed_by, row.source, row.created_at)
+
+
+def org_place(catalog, organization: str, place_id: str):
+    """The org's own gazetteer place, or None (an org never touches another org's places)."""
+    return next((p for p in catalog.places(organization) if p.id == place_id), None)
+
+
+# --- market status
+
+
+def set_market_status(services, organization: str, place_id: str, status: str, *, changed_by: str, source: str,
+                      starts_at: datetime | None = None, ends_at: datetime | None = None,
+                      reason: str | None = None, broadcast: bool = False) -> tuple[StatusView, int | None]:
+    """Record a status; returns it and the id of the pending broadcast (None when not asked for)."""
+    if org_place(services.catalog, organization, place_id) is None:
+        raise LiveError(f"unknown place {place_id!r} for {organization}")
+    if status not in MARKET_STATES:
+        raise LiveError(f"status must be one of {', '.join(MARKET_STATES)}")
+    starts_at = starts_at or utcnow()
+    if ends_at is not None and ends_at <= starts_at:
+        raise LiveError("the end must come after the start")
+    with services.db.begin() as session:
+        row = MarketStatus(organization=organization, place_id=place_id, status=status, starts_at=starts_at,
+                           ends_at=ends_at, reason=(reason or None), changed_by=changed_by, source=source,
+                           created_at=utcnow())
+        session.add(row)
+        session.flush()
+        pending = None
+        if broadcast:
+            b = PendingBroadcast(organization=organization, kind="market_status", place_id=place_id,
+                                 market_status_id=row.id, status="pending", requested_by=changed_by,
+                                 created_at=utcnow())
+            session.add(b)
+            session.flush()
+            pending = b.id
+        return _status_view(row), pending
+
+
+def status_between(services, organization: str, place_id: str, start: datetime, end: datetime) -> StatusView | None:
+    """The newest report whose window overlaps [start, end) (a local day), or None."""
+    with services.db() as session:
+        row = session.scalars(
+            select(MarketStatus)
+            .where(MarketStatus.organization == organization, MarketStatus.place_id == place_id,
+                   MarketStatus.starts_at < end,
+                   or_(MarketStatus.ends_at.is_(None), MarketStatus.ends_at > start))
+            .order_by(MarketStatus.created_at.desc(), MarketStatus.id.desc())
+            .limit(1)
+        ).first()
+        return _status_view(row) if row else None
+
+
+def current_statuses(services, organization: str, at: datetime | None = None) -> dict[str, StatusView]:
+    """place id -> the report in force now (newest covering `at`), for the org's places."""
+    at = at or utcnow()
+    with services.db() as session:
+        rows = session.scalars(
+            select(MarketStatus)
+            .where(MarketStatus.organization == organization, MarketStatus.starts_at <= at,
+                   or_(MarketStatus.ends_at.is_(None), MarketStatus.ends_at > at))
+            .order_by(MarketStatus.created_at, MarketStatus.id)
+        ).all()
+        out: dict[str, StatusView] = {}
+        for row in rows:
+            out[row.place_id] = _status_view(row)  # newest last wins
+        return out
+
+
+def status_history(services, organization: str, place_id: str, limit: int = 20) -> list[StatusView]:
+    with services.db() as session:
+        rows = session.scalars(
+            select(MarketStatus)
+            .where(MarketStatus.organization == organization, MarketStatus.place_id == place_id)
+            .order_by(MarketStatus.created_at.desc(), MarketStatus.id.desc()).limit(limit)
+        ).all()
+        return [_status_view(r) for r in rows]
+
+
+# --- relief distributions
+
+
+def announce_relief(services, organization: str, *, venue: str, starts_at: datetime, recipients: str,
+                    changed_by: str, source: str, place_id: str | None = None, ends_at: datetime | None = None,
+                    programme_id: str | None = None, broadcast: bool = False) -> tuple[DistributionView, int | None]:
+    if place_id is not None and org_place(services.catalog, organization, place_id) is None:
+        raise LiveError(f"unknown place {place_id!r} for {organization}")
+    if not venue.strip() or not recipients.strip():
+        raise LiveError("a distribution needs a place and who it is for")
+    if ends_at is not None and ends_at <= starts_at:
+        raise LiveError("the end must come after the start")
+    with services.db.begin() as session:
+        row = ReliefDistribution(organization=organization, place_id=place_id, venue=venue.strip()[:200],
+                                 starts_at=starts_at, ends_at=ends_at, recipients=recipients.strip()[:200],
+                                 programme_id=programme_id, changed_by=changed_by, source=source,
+                                 created_at=utcnow())
+        session.add(row)
+        session.flush()
+        pending = None
+        if broadcast:
+            b = PendingBroadcast(organization=organization, kind="relief_distribution", place_id=place_id,
+                                 relief_distribution_id=row.id, status="pending", requested_by=changed_by,
+                                 created_at=utcnow())
+            session.add(b)
+            session.flush()
+            pending = b.id
+        return _distribution_view(row), pending
+
+
+def upcoming_relief(services, organization: str, at: datetime | None = None) -> list[DistributionView]:
+    """Distributions not over yet (a distribution without an end lasts its starting day: 24 h)."""
+    from datetime import timedelta
+
+    at = at or utcnow()
+    with services.db() as session:
+        rows = session.scalars(
+            select(ReliefDistribution)
+            .where(ReliefDistribution.organization == organization, ReliefDistribution.cancelled_at.is_(None),
+                   or_(ReliefDistribution.ends_at > at,
+                       and_(ReliefDistribution.ends_at.is_(None),
+                            ReliefDistribution.starts_at > at - timedelta(hours=24))))
+            .order_by(ReliefDistribution.starts_at, ReliefDistribution.id)
+        ).all()
+        return [_distribution_view(r) for r in rows]
+
+
+def pending_broadcasts(services, organization: str) -> list[PendingBroadcast]:
+    with services.db() as session:
+        return list(session.scalars(select(PendingBroadcast).where(
+            PendingBroadcast.organization == organization, PendingBroadcast.status == "pending")
+            .order_by(PendingBroadcast.id)))
+
+
+def count_rows(services, model) -> int:
+    with services.db() as session:
+        return session.scalar(select(func.count()).select_from(model))

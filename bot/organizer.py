@@ -1,0 +1,176 @@
+"""Organizer SMS commands, in the organization's languages (content/keywords.yaml):
+
+    STATUS <market> <open|closed|moved|partly> [from <day>] [until <day> [time]] [reason <text>]
+    STATUS <market>                                    (the status now; anyone may ask)
+    DISTRIBUTION <place> <day> [time] for <who>        (a relief distribution)
+    BROADCAST STATUS ... / BROADCAST DISTRIBUTION ...  (also tell the members: a pending broadcast)
+
+Changes are accepted only from the organization's organizer numbers (content org.yaml); anyone
+else gets org.refused and nothing changes. Registered as a `before` hook (bot/routes.py).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot import announce, live, routes
+from bot.answers import dates, places
+from bot.answers.market import clip, status_text
+from bot.answers.relief import distribution_text
+from nlu.entities import normalize
+
+STATES = {"status_open": "open", "status_closed": "closed", "status_relocated": "relocated",
+          "status_restricted": "restricted"}
+
+
+@dataclass
+class Words:
+    """The message as words, with keyword-group lookups in the org's languages."""
+
+    turn: object
+    tokens: list[str]
+
+    def group_at(self, i: int, *groups: str) -> tuple[str, int] | None:
+        """(group, number of words) of a keyword (1-3 words) starting at word i."""
+        catalog, langs = self.turn.services.catalog, self.turn.org.languages
+        for size in (3, 2, 1):
+            if i + size > len(self.tokens):
+                continue
+            phrase = normalize(" ".join(self.tokens[i:i + size]))
+            for group in groups:
+                words = {normalize(w) for lang in langs for w in catalog.keywords(group, lang)}
+                if phrase and phrase in words:
+                    return group, size
+        return None
+
+    def find(self, start: int, *groups: str) -> tuple[int, str, int] | None:
+        for i in range(start, len(self.tokens)):
+            hit = self.group_at(i, *groups)
+            if hit:
+                return i, hit[0], hit[1]
+        return None
+
+    def text(self, start: int, end: int | None = None) -> str:
+        return " ".join(self.tokens[start:end]).strip()
+
+
+@routes.before
+def organizer_command(turn, store, word) -> bool:
+    tokens = (turn.inbound.text or "").split()
+    if len(tokens) < 2:
+        return False
+    w = Words(turn, tokens)
+    i, broadcast = 0, False
+    hit = w.group_at(0, "cmd_broadcast")
+    if hit:
+        broadcast, i = True, hit[1]
+    command = w.group_at(i, "cmd_status", "cmd_relief")
+    if command is None or i + command[1] >= len(tokens):
+        return False  # not a command of ours (a free BROADCAST <message> belongs to broadcasts)
+    i += command[1]
+    organizer = turn.org.is_organizer(turn.inbound.phone or "")
+    if command[0] == "cmd_status":
+        status_at = w.find(i, *STATES)
+        if status_at is None and not broadcast:  # "STATUS Gikomba": the status now, for anyone
+            return _query(turn, w.text(i))
+        if not organizer:
+            turn.say("org.refused")
+            return True
+        _set_status(turn, w, i, status_at, broadcast)
+        return True
+    if not organizer:
+        turn.say("org.refused")
+        return True
+    _announce(turn, w, i, broadcast)
+    return True
+
+
+def _resolve(turn, text: str) -> str | None:
+    found = places.resolve(turn.services.catalog, turn.org.slug, text)
+    return found.place_id
+
+
+def _query(turn, text: str) -> bool:
+    place_id = _resolve(turn, text)
+    if place_id is None:
+        turn.say("place.unknown", place=clip(text, turn.services.catalog.max_length("place", turn.lang)))
+        return True
+    turn.say_text(status_text(turn, place_id, dates.local_today(turn.org)))
+    return True
+
+
+def _set_status(turn, w: Words, i: int, status_at, broadcast: bool) -> None:
+    if status_at is None:
+        turn.say("org.status.usage")
+        return
+    j, group, size = status_at
+    place_id = _resolve(turn, w.text(i, j))
+    if place_id is None:
+        turn.say("org.status.usage")
+        return
+    reason_at = w.find(j + size, "cmd_reason")
+    clause_end = reason_at[0] if reason_at else len(w.tokens)
+    reason = w.text(reason_at[0] + reason_at[2]) if reason_at else None
+    clause = w.text(j + size, clause_end)
+    tz, today = dates.zone(turn.org), dates.local_today(turn.org)
+    whens = dates.find_whens(clause, today)
+    has_from = w.find(j + size, "cmd_from") is not None and (w.find(j + size, "cmd_from")[0] < clause_end)
+    has_until = w.find(j + size, "cmd_until") is not None and (w.find(j + size, "cmd_until")[0] < clause_end)
+    if (has_from or has_until) and not whens:
+        turn.say("org.status.usage")
+        return
+    starts = ends = None
+    if has_from and has_until and len(whens) >= 2:
+        starts, ends = whens[0].starts(tz), whens[1].ends(tz)
+    elif has_from and not has_until:
+        starts = whens[0].starts(tz)
+    elif whens:
+        ends = whens[0].ends(tz)
+    try:
+        view, pending = live.set_market_status(
+            turn.services, turn.org.slug, place_id, STATES[group], changed_by=turn.inbound.phone, source="sms",
+            starts_at=starts, ends_at=ends, reason=reason, broadcast=broadcast)
+    except live.LiveError:
+        turn.say("org.status.usage")
+        return
+    if pending:
+        day = view.starts_at.astimezone(tz).date()
+        texts = announce.texts_for(turn, lambda reader: status_text(reader, place_id, day))
+        announce.send_pending(turn.services, turn.org.slug, pending, place_id, texts, turn.inbound.phone)
+    name = turn.services.catalog.place(place_id).name(turn.lang)
+    status = turn.text(f"market.status.{view.status}")
+    turn.say("org.status.queued" if pending else "org.status.saved.quiet", market=name, status=status)
+
+
+def _announce(turn, w: Words, i: int, broadcast: bool) -> None:
+    catalog, tz, today = turn.services.catalog, dates.zone(turn.org), dates.local_today(turn.org)
+    for_at = w.find(i, "cmd_for")
+    before = w.text(i, for_at[0]) if for_at else w.text(i)
+    after = w.text(for_at[0] + for_at[2]) if for_at else ""
+    whens = dates.find_whens(before, today)
+    if not whens or for_at is None:
+        turn.say("org.relief.usage")
+        return
+    spans = dates.span_of_dates(before)
+    venue_end = min(s for s, _ in spans)
+    venue = before[:venue_end].strip(" ,;:-")
+    # "... kal 10 baje mahilaon ke liye": who comes before a postposition "for"
+    recipients = after or before[max(e for _, e in spans):].strip(" ,;:-")
+    if not venue or not recipients:
+        turn.say("org.relief.usage")
+        return
+    place_id = _resolve(turn, venue)
+    when = whens[0]
+    try:
+        view, pending = live.announce_relief(
+            turn.services, turn.org.slug, venue=venue, place_id=place_id, starts_at=when.starts(tz),
+            recipients=recipients, changed_by=turn.inbound.phone, source="sms", broadcast=broadcast)
+    except live.LiveError:
+        turn.say("org.relief.usage")
+        return
+    if pending:
+        texts = announce.texts_for(turn, lambda reader: distribution_text(reader, view))
+        announce.send_pending(turn.services, turn.org.slug, pending, place_id, texts, turn.inbound.phone)
+    shown = catalog.place(place_id).name(turn.lang) if place_id else venue
+    turn.say("org.relief.queued" if pending else "org.relief.saved",
+             venue=clip(shown, catalog.max_length("venue", turn.lang)),
+             starts=dates.show_start(catalog, turn.org.slug, turn.lang, turn.channel, view.starts_at, tz))

@@ -1,0 +1,14 @@
+"""What handling one message produced: the replies, changes to the contact, the NLU result."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.replies import Reply
+
+
+@dataclass
+class Outcome:
+    replies: list[Reply] = field(default_factory=list)
+    contact_changes: dict = field(default_factory=dict)
+    nlu: object | None = None
+    duplicate: bool = False

@@ -1,0 +1,95 @@
+"""Organizers' broadcasts API (/api/v1/broadcasts), bearer-token auth scoped to g.organization.
+
+POST   /api/v1/broadcasts                {segment, texts, template?, name?, rate?, rate_unit?, send?}  -> 201
+POST   /api/v1/broadcasts/preview        {segment, texts, template?}   (nothing is stored)
+GET    /api/v1/broadcasts                the organization's broadcasts, newest first
+GET    /api/v1/broadcasts/<id>           state, counts (queued, sending, sent, delivered, read, failed, skipped,
+                                         cancelled), reasons, percent
+GET    /api/v1/broadcasts/<id>/preview
+POST   /api/v1/broadcasts/<id>/send | /pause | /resume | /cancel
+"""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, jsonify, request
+
+from bot import broadcasts
+from webhooks.auth import token_required
+
+bp = Blueprint("broadcasts_api", __name__, url_prefix="/api/v1/broadcasts")
+
+
+def _services():
+    return current_app.extensions["streetline"]
+
+
+def _body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise broadcasts.BroadcastError("send a JSON object")
+    return data
+
+
+@bp.errorhandler(broadcasts.BroadcastError)
+def _bad(exc):
+    return jsonify(error=str(exc), status=400), 400
+
+
+@bp.errorhandler(broadcasts.NotFound)
+def _missing(exc):
+    return jsonify(error=str(exc), status=404), 404
+
+
+@bp.post("")
+@token_required
+def create():
+    data = _body()
+    services = _services()
+    bid = broadcasts.create_broadcast(
+        services, g.organization, data.get("segment") or {}, data.get("texts") or {}, data.get("template"),
+        created_by=str(data.get("created_by") or "api"), name=str(data.get("name") or ""),
+        rate=data.get("rate"), rate_unit=data.get("rate_unit"))
+    body = {"id": bid, "preview": broadcasts.preview(services, bid)}
+    if data.get("send"):
+        body["send"] = broadcasts.send_broadcast(services, bid, g.organization)
+    body["broadcast"] = broadcasts.progress(services, bid, g.organization)
+    return jsonify(body), 201, {"Location": f"/api/v1/broadcasts/{bid}"}
+
+
+@bp.post("/preview")
+@token_required
+def preview_draft():
+    data = _body()
+    return jsonify(broadcasts.preview(_services(), organization=g.organization, segment=data.get("segment") or {},
+                                      texts=data.get("texts") or {}, template=data.get("template")))
+
+
+@bp.get("")
+@token_required
+def index():
+    return jsonify(broadcasts=broadcasts.list_broadcasts(_services(), g.organization))
+
+
+@bp.get("/<int:bid>")
+@token_required
+def show(bid: int):
+    return jsonify(broadcasts.progress(_services(), bid, g.organization))
+
+
+@bp.get("/<int:bid>/preview")
+@token_required
+def preview(bid: int):
+    broadcasts.progress(_services(), bid, g.organization)  # 404 for another organization's broadcast
+    return jsonify(broadcasts.preview(_services(), bid))
+
+
+@bp.post("/<int:bid>/<action>")
+@token_required
+def act(bid: int, action: str):
+    services = _services()
+    if action == "send":
+        broadcasts.send_broadcast(services, bid, g.organization)
+    elif action in ("pause", "resume", "cancel"):
+        getattr(broadcasts, action)(services, bid, g.organization)
+    else:
+        return jsonify(error=f"unknown action {action!r}", status=404), 404
+    return jsonify(broadcasts.progress(services, bid, g.organization))
