@@ -44,7 +44,7 @@ def main() -> int:
             subprocess.run([sys.executable, "-m", "bot.cli", *step], env=env, cwd=ROOT, check=True)
         _banner(env)
         honcho = subprocess.Popen([str(ROOT / ".venv" / "bin" / "honcho"), "start", "-f", "Procfile",
-                                   "web", "worker", "nlu"], env=env, cwd=ROOT)
+                                   "web", "worker", "broadcasts", "nlu"], env=env, cwd=ROOT)
         try:
             wait_for_port(int(env["PORT"]), 60)
             print(f"\nstreetline is up: http://127.0.0.1:{env['PORT']}/healthz -- in another terminal: make chat\n",
