@@ -1,6 +1,7 @@
 """Database engines: PostgreSQL in production and tests, SQLite as the zero-setup default."""
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -31,3 +32,12 @@ def build_engine(url: str) -> Engine:
         pool_timeout=5,
         connect_args={"connect_timeout": 3},
     )
+
+
+@lru_cache(maxsize=16)
+def autocommit(engine: Engine) -> Engine | None:
+    """The same pool in autocommit mode, for single-statement writes on the hot path (no BEGIN and
+    COMMIT round trips); None where the dialect has no such fast path (SQLite)."""
+    if engine.dialect.name != "postgresql":
+        return None
+    return engine.execution_options(isolation_level="AUTOCOMMIT")

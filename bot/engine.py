@@ -17,7 +17,15 @@ from bot.models import utcnow
 from bot.outcome import Outcome
 from bot.replies import finish
 from bot.sessions import SessionStore
-from bot.store import ContactView, Duplicate, record_outcome, store_inbound
+from bot.db import autocommit
+from bot.store import (
+    ContactView,
+    Duplicate,
+    record_outcome,
+    record_outcome_fast,
+    store_inbound,
+    store_inbound_fast,
+)
 
 log = logging.getLogger(__name__)
 
@@ -106,18 +114,27 @@ def receive(inbound: Inbound, services) -> Outcome:
         return outcome
 
     outcome = _answer(inbound, org, contact, services)
+    contact_id = contact.id if contact else None
     try:
-        with services.engine.begin() as conn:
-            record_outcome(conn, inbound_id, contact.id if contact else None, slug, inbound, outcome,
-                           outcome.replies)
+        fast, done = autocommit(services.engine), False
+        if fast is not None:
+            with fast.connect() as conn:
+                done = record_outcome_fast(conn, inbound_id, contact_id, slug, inbound, outcome, outcome.replies)
+        if not done:
+            with services.engine.begin() as conn:
+                record_outcome(conn, inbound_id, contact_id, slug, inbound, outcome, outcome.replies)
     except DBAPIError as exc:  # the message itself is stored; losing the reply record is logged
         log.error("could not record outcome of %s: %s", inbound.sid, exc)
     return outcome
 
 
 def _store(inbound: Inbound, slug: str | None, services):
+    fast = autocommit(services.engine)
     for attempt in (1, 2):
         try:
+            if fast is not None:
+                with fast.connect() as conn:
+                    return store_inbound_fast(conn, inbound, slug)
             with services.engine.begin() as conn:
                 return store_inbound(conn, inbound, slug)
         except IntegrityError:

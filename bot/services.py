@@ -67,6 +67,7 @@ def build_nlu(settings: Settings, redis: redis_lib.Redis | None):
         token=settings.rasa_token,
         timeout=settings.nlu_timeout,
         redis=redis,
+        cache_ttl=settings.nlu_cache_ttl,
         fallback=_fallback_matcher(None),
     )
 

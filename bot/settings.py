@@ -41,6 +41,7 @@ class Settings:
     rasa_url: str | None = None
     rasa_token: str | None = None
     nlu_timeout: float = 1.5
+    nlu_cache_ttl: int = 7 * 86400  # 0 turns the Redis parse cache off (benchmarks)
     content_dir: Path = ROOT / "content"
     spool_dir: Path = VAR / "spool"
     outbox_path: Path = VAR / "outbox.jsonl"
@@ -80,6 +81,7 @@ class Settings:
             rasa_url=(env.get("RASA_URL") or "").rstrip("/") or None,
             rasa_token=env.get("RASA_TOKEN") or None,
             nlu_timeout=_float(env, "NLU_TIMEOUT", defaults.nlu_timeout),
+            nlu_cache_ttl=int(_float(env, "NLU_CACHE_TTL", defaults.nlu_cache_ttl)),
             content_dir=Path(env.get("CONTENT_DIR") or defaults.content_dir),
             spool_dir=Path(env.get("SPOOL_DIR") or defaults.spool_dir),
             outbox_path=Path(env.get("OUTBOX_PATH") or defaults.outbox_path),

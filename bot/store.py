@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import Connection, bindparam, func, insert, update
+from sqlalchemy import Connection, bindparam, func, insert, literal_column, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.inbound import Inbound
@@ -117,6 +117,81 @@ def store_inbound(conn: Connection, inbound: Inbound, org: str | None, spooled: 
     if row is None:
         raise Duplicate(inbound.sid)
     return row.id, contact
+
+
+# --- PostgreSQL: one statement per step, run in autocommit (no BEGIN/COMMIT round trips) ---------
+
+_CONTACT_FIELDS = ("organization", "phone", "created_at", "updated_at", "profile_name", "whatsapp_id", "opted_out")
+
+
+@lru_cache(maxsize=4)
+def _pg_store(channel: str):
+    """Contact upsert and message insert as one atomic statement (a data-modifying CTE). The
+    message row is absent from the result when its SID was stored before."""
+    seen = f"last_inbound_{channel}_at"
+    table = Contact.__table__
+    contact = postgresql.insert(Contact).values(
+        {f: bindparam(f"c_{f}", type_=table.c[f].type) for f in (*_CONTACT_FIELDS, seen)})
+    contact = contact.on_conflict_do_update(
+        index_elements=["organization", "phone"],
+        set_={seen: contact.excluded[seen], "updated_at": contact.excluded.updated_at,
+              "profile_name": func.coalesce(contact.excluded.profile_name, Contact.profile_name),
+              "whatsapp_id": func.coalesce(contact.excluded.whatsapp_id, Contact.whatsapp_id)},
+    ).returning(Contact.id, Contact.language, Contact.opted_out).cte("c")
+    columns = [c.name for c in InboundMessage.__table__.columns if c.name not in ("id", "contact_id")]
+    rows = select(*[bindparam(name, type_=InboundMessage.__table__.c[name].type) for name in columns], contact.c.id)
+    message = (postgresql.insert(InboundMessage).from_select([*columns, "contact_id"], rows)
+               .on_conflict_do_nothing(index_elements=["provider_sid"]).returning(InboundMessage.id).cte("m"))
+    return (select(contact.c.id, contact.c.language, contact.c.opted_out, message.c.id.label("inbound_id"))
+            .select_from(contact.outerjoin(message, true())))
+
+
+def store_inbound_fast(conn: Connection, inbound: Inbound, org: str | None):
+    """store_inbound in one statement; `conn` in autocommit. PostgreSQL only."""
+    if not (org and inbound.phone):
+        return store_inbound(conn, inbound, org)
+    now = utcnow()
+    params = inbound_row(inbound, org, None)
+    del params["contact_id"]
+    params.update(c_organization=org, c_phone=inbound.phone, c_created_at=now, c_updated_at=now,
+                  c_profile_name=inbound.profile_name, c_whatsapp_id=inbound.wa_id, c_opted_out=False,
+                  **{f"c_last_inbound_{inbound.channel}_at": inbound.received_at})
+    row = conn.execute(_pg_store(inbound.channel), params).one()
+    if row.inbound_id is None:
+        raise Duplicate(inbound.sid)
+    return row.inbound_id, ContactView(row.id, row.language, row.opted_out)
+
+
+_REPLY_FIELDS = ("organization", "contact_id", "channel", "to_address", "from_address", "body", "encoding",
+                 "segments", "kind", "in_reply_to_id", "status", "status_rank", "created_at", "updated_at")
+
+
+@lru_cache(maxsize=1)
+def _pg_finish():
+    """Mark the message handled and insert its one reply: one statement (INSERT ... SELECT keeps it
+    in SQLAlchemy's compiled cache, which a multi-row VALUES with a CTE does not)."""
+    handled = _MARK_HANDLED.returning(literal_column("1")).cte("h")
+    table = OutboundMessage.__table__
+    row = select(*[bindparam(f"r_{f}", type_=table.c[f].type) for f in _REPLY_FIELDS])
+    return postgresql.insert(OutboundMessage).from_select(list(_REPLY_FIELDS), row).add_cte(handled)
+
+
+def record_outcome_fast(conn: Connection, inbound_id: int, contact_id: int | None, org: str | None,
+                        inbound: Inbound, outcome, replies: list) -> bool:
+    """record_outcome for the common case (no contact changes, one reply) in one autocommit
+    statement. False: not the common case, use record_outcome in a transaction."""
+    if outcome.contact_changes or len(replies) != 1:
+        return False
+    now, nlu = utcnow(), outcome.nlu
+    params = {"inbound_id": inbound_id, "handled_at": now, "intent": nlu.intent if nlu else None,
+              "confidence": nlu.confidence if nlu else None, "source": nlu.source if nlu else None}
+    [r] = replies
+    params.update(r_organization=org, r_contact_id=contact_id, r_channel=inbound.channel,
+                  r_to_address=inbound.from_address, r_from_address=inbound.to_address, r_body=r.text,
+                  r_encoding=r.encoding, r_segments=r.segments, r_kind="reply", r_in_reply_to_id=inbound_id,
+                  r_status="replied", r_status_rank=0, r_created_at=now, r_updated_at=now)
+    conn.execute(_pg_finish(), params)
+    return True
 
 
 def record_outcome(conn: Connection, inbound_id: int, contact_id: int | None, org: str | None,

@@ -110,6 +110,8 @@ class NluClient:
         self._fingerprint_at = 0.0
         self._lock = threading.Lock()
         self.session = requests.Session()
+        # Rasa is an internal service: no proxy lookup in the environment on every parse (~0.4 ms each).
+        self.session.trust_env = False
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
@@ -185,7 +187,7 @@ class NluClient:
         return f"{self.cache_prefix}{fingerprint}:{digest}"
 
     def _cache_get(self, key: str) -> NluResult | None:
-        if self.redis is None or not self.redis_breaker.allow():
+        if self.redis is None or self.cache_ttl <= 0 or not self.redis_breaker.allow():
             return None
         try:
             raw = self.redis.get(key)
@@ -197,7 +199,7 @@ class NluClient:
             return None
 
     def _cache_set(self, key: str, result: NluResult) -> None:
-        if self.redis is None or not self.redis_breaker.allow():
+        if self.redis is None or self.cache_ttl <= 0 or not self.redis_breaker.allow():
             return
         try:
             self.redis.set(key, json.dumps(result.to_dict()), ex=self.cache_ttl)
