@@ -74,6 +74,16 @@ def org_place(catalog, organization: str, place_id: str):
 # --- market status
 
 
+def _pending(session, row, kind: str, requested_by: str) -> int:
+    """An announcement of `row` (a market status or a distribution) waiting to be told to members."""
+    link = {"market_status_id": row.id} if kind == "market_status" else {"relief_distribution_id": row.id}
+    pending = PendingBroadcast(organization=row.organization, kind=kind, place_id=row.place_id, status="pending",
+                               requested_by=requested_by, created_at=utcnow(), **link)
+    session.add(pending)
+    session.flush()
+    return pending.id
+
+
 def set_market_status(services, organization: str, place_id: str, status: str, *, changed_by: str, source: str,
                       starts_at: datetime | None = None, ends_at: datetime | None = None,
                       reason: str | None = None, broadcast: bool = False) -> tuple[StatusView, int | None]:
@@ -91,14 +101,7 @@ def set_market_status(services, organization: str, place_id: str, status: str, *
                            created_at=utcnow())
         session.add(row)
         session.flush()
-        pending = None
-        if broadcast:
-            b = PendingBroadcast(organization=organization, kind="market_status", place_id=place_id,
-                                 market_status_id=row.id, status="pending", requested_by=changed_by,
-                                 created_at=utcnow())
-            session.add(b)
-            session.flush()
-            pending = b.id
+        pending = _pending(session, row, "market_status", changed_by) if broadcast else None
         return _status_view(row), pending
 
 
@@ -161,14 +164,7 @@ def announce_relief(services, organization: str, *, venue: str, starts_at: datet
                                  created_at=utcnow())
         session.add(row)
         session.flush()
-        pending = None
-        if broadcast:
-            b = PendingBroadcast(organization=organization, kind="relief_distribution", place_id=place_id,
-                                 relief_distribution_id=row.id, status="pending", requested_by=changed_by,
-                                 created_at=utcnow())
-            session.add(b)
-            session.flush()
-            pending = b.id
+        pending = _pending(session, row, "relief_distribution", changed_by) if broadcast else None
         return _distribution_view(row), pending
 
 
