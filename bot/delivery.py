@@ -6,11 +6,7 @@ from sqlalchemy import insert, update
 
 from bot.broadcasts.status import after_status as after_broadcast_status, on_status as on_broadcast_status
 from bot.models import OutboundMessage, StatusEvent, utcnow
-
-RANK = {
-    "accepted": 1, "scheduled": 1, "queued": 1, "sending": 2, "sent": 3,
-    "delivered": 4, "undelivered": 4, "failed": 4, "canceled": 4, "read": 5,
-}
+from bot.statuses import RANK
 
 
 def _code(raw) -> int | None:

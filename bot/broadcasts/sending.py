@@ -406,7 +406,7 @@ def _insert(conn, table):
 def catch_up(conn, sids: list[str]) -> None:
     """Status callbacks that arrived before the SID was written: apply the furthest one now."""
     from bot.broadcasts.status import on_status
-    from bot.delivery import RANK
+    from bot.statuses import RANK
 
     events = conn.execute(select(StatusEvent.provider_sid, StatusEvent.status, StatusEvent.error_code)
                           .where(StatusEvent.provider_sid.in_(sids))).all()
