@@ -14,7 +14,6 @@ import json
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from nlu.evaluate import metrics
 from nlu.trainingdata import load_training

@@ -4,7 +4,7 @@ area (gazetteer, with numbered suggestions when unsure), language. The worker ge
 from __future__ import annotations
 
 from bot import members, reports, routes
-from bot.flows.report import PASS, place_pick
+from bot.flows.report import place_pick
 from bot.flows.runner import Runner, register
 from bot.flows.states import AskLocation, Choice, End, Flow, FlowContext, FreeText, Option, max_length, min_length
 
@@ -78,7 +78,7 @@ class RegistrationFlow(Flow):
 def start(turn, store) -> None:
     org, catalog = turn.org, turn.services.catalog
     member = members.member_for_contact(turn.services, org.slug, turn.contact.id if turn.contact else None)
-    answers: dict = {PASS: True}
+    answers: dict = {}
     languages = catalog.language_options(org.slug)
     if len(languages) == 1:
         answers["language"] = languages[0]

@@ -11,24 +11,15 @@ from bot.flows.runner import Runner, register
 from bot.flows.states import AskLocation, AskMedia, Choice, End, Flow, FlowContext, FreeText, Invalid, Option, \
     max_length, min_length
 
-# A question whose answer is always present: the runner skips it and goes to `next` (the runner has no
-# "go to" state; see the report).
-PASS = "_"
-
-
-def passthrough(next_state: str) -> FreeText:
-    return FreeText(key="", save_as=PASS, next=next_state)
-
-
-def place_pick(ctx: FlowContext, answer_key: str, next_state: str) -> Choice | FreeText:
+def place_pick(ctx: FlowContext, answer_key: str, next_state: str) -> Choice | str:
     """After a typed place: numbered suggestions when the gazetteer match is unsure, else go on."""
     answer = ctx.answers.get(answer_key) or {}
     typed = answer.get("text")
     if not typed or answer.get("place_id"):
-        return passthrough(next_state)
+        return next_state
     match = reports.match_place(ctx.catalog, ctx.org.slug, typed)
     if match.place_id or not match.candidates:
-        return passthrough(next_state)  # matched, or kept as typed
+        return next_state  # matched, or kept as typed
     options = tuple(Option(pid, label=ctx.catalog.place(pid).name(ctx.lang)) for pid in match.candidates)
     other = Option("typed", label=ctx.catalog.text(ctx.org.slug, "place.other", ctx.lang, ctx.channel))
     return Choice("place.choose", options + (other,), save_as=f"{answer_key}_pick", next=next_state)
@@ -69,7 +60,7 @@ class ReportFlow(Flow):
 
     def state_media(self, ctx: FlowContext):
         if ctx.channel != "whatsapp":
-            return passthrough("anonymous")
+            return "anonymous"
         return AskMedia("report.media", save_as="media", next="anonymous")
 
     def state_anonymous(self, ctx: FlowContext) -> Choice:
@@ -117,7 +108,7 @@ def prefill(nlu, text: str) -> dict:
 
 
 def start(turn, store, answers: dict | None = None) -> None:
-    Runner(turn, store).start("report", answers={PASS: True, **(answers or {})})
+    Runner(turn, store).start("report", answers=answers)
 
 
 @routes.topic("topic.report")

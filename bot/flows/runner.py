@@ -94,6 +94,9 @@ class Runner:
         while name is not None:
             session["state"] = name
             state = flow.state(name, self._ctx(session))
+            if isinstance(state, str):  # nothing to ask here: go on at the named state
+                name = state
+                continue
             if isinstance(state, QUESTIONS) and state.save_as in session["answers"]:
                 name = _next(state, session["answers"][state.save_as])  # prefilled: skip the question
                 continue

@@ -102,12 +102,14 @@ class FlowContext:
 
 
 class Flow:
-    """A conversation: `first` names the first state; each state is a method returning a State."""
+    """A conversation: `first` names the first state; each state is a method returning a State,
+    or the name of another state to go on at when there is nothing to ask (a step that only
+    applies on WhatsApp, a match that needs no confirming)."""
 
     name: str = ""
     first: str = ""
 
-    def state(self, name: str, ctx: FlowContext) -> State:
+    def state(self, name: str, ctx: FlowContext) -> State | str:
         method = getattr(self, f"state_{name}", None)
         if method is None:
             raise KeyError(f"{type(self).__name__} has no state {name!r}")
