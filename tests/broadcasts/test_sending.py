@@ -173,7 +173,6 @@ def test_callbacks_out_of_order_and_before_the_write_back(bservices, people, sta
     rows = claim(bservices, bid2, 10, PROCESS.ensure(bservices, cfg).worker_id)
     row = next(r for r in rows if r.contact_id == d)
     from bot.broadcasts.sending import Outcome, flush
-    from bot.models import Broadcast
 
     job = Job(bservices, cfg, _load(bservices, bid2), None)
     message, body, segs, enc = build_message(job, row, "text")
@@ -229,7 +228,6 @@ def test_crash_between_the_provider_and_the_database_is_reconciled(bservices, pe
     people.contact(whatsapp_hours_ago=1)
     bid = create_broadcast(bservices, "nairobi-vendors", {}, TEXTS)
     send_broadcast(bservices, bid)
-    from bot.models import Broadcast
 
     cfg = bservices.broadcast_config
     rows = claim(bservices, bid, 100, "dead-host:4242:deadbeef")  # no heartbeat: its owner is gone

@@ -7,7 +7,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models.core import InboundMessage
-from nlu.server import free_port
 
 pytestmark = [pytest.mark.rasa, pytest.mark.slow, pytest.mark.timeout(400)]
 

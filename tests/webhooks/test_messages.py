@@ -6,7 +6,7 @@ import threading
 from sqlalchemy import func, select
 
 from bot.models import Contact, InboundMessage, OutboundMessage
-from tests.conftest import NAIROBI, PUBLIC_BASE_URL, sign
+from tests.conftest import PUBLIC_BASE_URL, sign
 
 
 def rows(services, model):
