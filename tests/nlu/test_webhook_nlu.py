@@ -11,6 +11,8 @@ from bot.models.core import InboundMessage
 pytestmark = [pytest.mark.rasa, pytest.mark.slow, pytest.mark.timeout(400)]
 
 DAKAR = "+221338990001"
+MONTEVIDEO = "+59829990001"
+PUNE = "+912067990001"
 
 
 @pytest.fixture
@@ -28,6 +30,9 @@ def last_inbound(db) -> InboundMessage:
     ("is gikomba opn 2moro", "ask_market_status", None),
     ("polisi wamechukua bidhaa zangu", "report_incident", None),
     ("ou est l'aide alimentaire", "ask_relief", DAKAR),
+    ("la feria de tristan narvaja abre el domingo?", "ask_market_status", MONTEVIDEO),
+    ("kal mandi khulegi kya", "ask_market_status", PUNE),
+    ("मेरा सामान पुलिस ले गई", "report_incident", PUNE),
 ])
 def test_free_text_is_understood_by_rasa(phone, db, text, intent, to):
     worker = phone(to=to) if to else phone()
