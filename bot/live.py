@@ -15,6 +15,11 @@ class LiveError(ValueError):
     """A change that cannot be made (unknown place or state, an end before the start)."""
 
 
+def _json_ready(view) -> dict:
+    """A view as a dict for the API: times as ISO 8601 strings."""
+    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in asdict(view).items()}
+
+
 @dataclass(frozen=True)
 class StatusView:
     id: int
@@ -29,10 +34,7 @@ class StatusView:
     created_at: datetime
 
     def to_dict(self) -> dict:
-        d = asdict(self)
-        for k in ("starts_at", "ends_at", "created_at"):
-            d[k] = d[k].isoformat() if d[k] else None
-        return d
+        return _json_ready(self)
 
 
 @dataclass(frozen=True)
@@ -50,10 +52,7 @@ class DistributionView:
     created_at: datetime
 
     def to_dict(self) -> dict:
-        d = asdict(self)
-        for k in ("starts_at", "ends_at", "created_at"):
-            d[k] = d[k].isoformat() if d[k] else None
-        return d
+        return _json_ready(self)
 
 
 def _status_view(row: MarketStatus) -> StatusView:
