@@ -2,14 +2,15 @@
 
 `receive` is the whole path for a webhook: store first (deduplicated; spooled to disk when
 the database is unreachable), then `handle`, then record what was answered. `handle` decides
-the answer and does no database I/O itself: it returns replies and contact changes.
+the answer and returns replies and contact changes; the only writes on the way are a finished
+form's `complete` step (a registration, a report) and an organizer's command.
 """
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from bot import features, flows, keywords, routes, spool  # noqa: F401  features registers routes
 from bot.inbound import Inbound
@@ -105,7 +106,7 @@ def receive(inbound: Inbound, services) -> Outcome:
         inbound_id, contact = _store(inbound, slug, services)
     except Duplicate:
         return Outcome(duplicate=True)
-    except (OperationalError, DBAPIError) as exc:
+    except DBAPIError as exc:  # unreachable (or refusing): the spool keeps the message
         log.error("database unavailable, spooling %s: %s", inbound.sid, exc)
         if not spool.reserve(services.settings.spool_dir, inbound, slug):
             return Outcome(duplicate=True)
