@@ -11,6 +11,7 @@ WHEN: ISO 8601 ("2026-11-30", "2026-11-30T18:00", local time of the org's city) 
 from __future__ import annotations
 
 import getpass
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import click
@@ -19,13 +20,20 @@ from bot import live
 from bot.answers import dates
 
 
+@contextmanager
 def _services(ctx):
-    if ctx.obj is not None:  # tests pass their own services
-        return ctx.obj, False
+    """The caller's services (tests pass their own in ctx.obj), or ones built and closed here."""
+    if ctx.obj is not None:
+        yield ctx.obj
+        return
     from bot.services import build_services
     from bot.settings import Settings
 
-    return build_services(Settings.from_env()), True
+    services = build_services(Settings.from_env())
+    try:
+        yield services
+    finally:
+        services.close()
 
 
 def _who(by: str | None) -> str:
@@ -79,18 +87,15 @@ def market() -> None:
 @click.option("--broadcast", is_flag=True, help="also tell the members (recorded as a pending broadcast)")
 @click.pass_context
 def market_set(ctx, organization, place_id, status, starts, ends, reason, by, broadcast) -> None:
-    services, own = _services(ctx)
-    try:
-        org = _org(services, organization)
-        view, pending = live.set_market_status(
-            services, organization, place_id, status, changed_by=_who(by), source="cli",
-            starts_at=parse_when(starts, org), ends_at=parse_when(ends, org, end=True), reason=reason,
-            broadcast=broadcast)
-    except live.LiveError as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        if own:
-            services.close()
+    with _services(ctx) as services:
+        try:
+            org = _org(services, organization)
+            view, pending = live.set_market_status(
+                services, organization, place_id, status, changed_by=_who(by), source="cli",
+                starts_at=parse_when(starts, org), ends_at=parse_when(ends, org, end=True), reason=reason,
+                broadcast=broadcast)
+        except live.LiveError as exc:
+            raise click.ClickException(str(exc)) from exc
     click.echo(f"{view.place_id} {view.status} from {view.starts_at.isoformat()}"
                f"{' until ' + view.ends_at.isoformat() if view.ends_at else ''} (#{view.id})"
                f"{f'; broadcast #{pending} pending' if pending else ''}")
@@ -100,8 +105,7 @@ def market_set(ctx, organization, place_id, status, starts, ends, reason, by, br
 @click.argument("organization")
 @click.pass_context
 def market_list(ctx, organization) -> None:
-    services, own = _services(ctx)
-    try:
+    with _services(ctx) as services:
         _org(services, organization)
         now = live.current_statuses(services, organization)
         for place in services.catalog.places(organization):
@@ -113,9 +117,6 @@ def market_list(ctx, organization) -> None:
                 detail += f"  reason: {s.reason}" if s.reason else ""
                 detail += f"  by {s.changed_by} ({s.source}) at {s.created_at.isoformat()}"
             click.echo(f"{place.id:24} {place.kind:9} {state:11}{detail}")
-    finally:
-        if own:
-            services.close()
 
 
 @click.group()
@@ -134,20 +135,17 @@ def relief() -> None:
 @click.option("--broadcast", is_flag=True, help="also tell the members (recorded as a pending broadcast)")
 @click.pass_context
 def relief_announce(ctx, organization, where, when, ends, recipients, programme, by, broadcast) -> None:
-    services, own = _services(ctx)
-    try:
-        org = _org(services, organization)
-        place = live.org_place(services.catalog, organization, where)
-        venue = place.name(org.default_language) if place else where
-        view, pending = live.announce_relief(
-            services, organization, venue=venue, place_id=place.id if place else None,
-            starts_at=parse_when(when, org), ends_at=parse_when(ends, org, end=True), recipients=recipients,
-            programme_id=programme, changed_by=_who(by), source="cli", broadcast=broadcast)
-    except live.LiveError as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        if own:
-            services.close()
+    with _services(ctx) as services:
+        try:
+            org = _org(services, organization)
+            place = live.org_place(services.catalog, organization, where)
+            venue = place.name(org.default_language) if place else where
+            view, pending = live.announce_relief(
+                services, organization, venue=venue, place_id=place.id if place else None,
+                starts_at=parse_when(when, org), ends_at=parse_when(ends, org, end=True), recipients=recipients,
+                programme_id=programme, changed_by=_who(by), source="cli", broadcast=broadcast)
+        except live.LiveError as exc:
+            raise click.ClickException(str(exc)) from exc
     click.echo(f"relief distribution #{view.id}: {view.venue}, {view.starts_at.isoformat()}, for {view.recipients}"
                f"{f'; broadcast #{pending} pending' if pending else ''}")
 
@@ -156,15 +154,11 @@ def relief_announce(ctx, organization, where, when, ends, recipients, programme,
 @click.argument("organization")
 @click.pass_context
 def relief_list(ctx, organization) -> None:
-    services, own = _services(ctx)
-    try:
+    with _services(ctx) as services:
         _org(services, organization)
         for d in live.upcoming_relief(services, organization):
             click.echo(f"#{d.id} {d.starts_at.isoformat()} {d.venue} for {d.recipients} "
                        f"(by {d.changed_by}, {d.source})")
-    finally:
-        if own:
-            services.close()
 
 
 __all__ = ["market", "relief", "parse_when"]
