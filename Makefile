@@ -5,6 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 PYTEST_ARGS ?=
+VENDOR := webhooks/static/vendor
 
 .PHONY: help install run chat test migrate lock bench clean
 
@@ -18,7 +19,7 @@ $(VENV)/.installed: requirements.lock
 	$(UV) pip sync --python $(PY) -q requirements.lock
 	touch $@
 
-install: $(VENV)/.installed ## create .venv and install the locked dependencies
+install: $(VENV)/.installed $(VENDOR)/.built ## create .venv and install the locked dependencies
 
 lock: ## regenerate requirements.lock from pyproject.toml (uv pip compile)
 	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock -q

@@ -15,3 +15,4 @@ from bot.models.core import (  # noqa: F401
 from bot.models.live import *  # noqa: F401,F403  market status, relief distributions, API tokens
 from bot.models.members import *  # noqa: F401,F403  registrations, reports, media
 from bot.models.broadcasts import *  # noqa: F401,F403  broadcasts and their recipients
+from bot.models.accounts import *  # noqa: F401,F403  organizers, audit log, handovers
