@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench._common import (  # noqa: E402
+    CpuMeter,
     Gunicorn,
     Stack,
     app_env,
@@ -82,10 +83,18 @@ def main() -> int:
             run_load(rasa_port, [parse_request(rasa_port, t) for t in texts[:20]], 2, must_contain=b'"intent"')
             run_load(web.port, webhook_requests(texts[:20], 90000), 2)
             bare, hook = [], []
+            roots = {"rasa": rasa.process.pid, "app": web.proc.pid, "postgres": stack.postgres_pid(),
+                     "redis": stack.redis_pid()}
+            cpu_bare, cpu_hook = [], []
             for r in range(args.rounds):
-                b = run_load(rasa_port, [parse_request(rasa_port, t) for t in texts], args.concurrency,
-                             must_contain=b'"intent"', timeout=30)
-                w = run_load(web.port, webhook_requests(texts, r * args.messages), args.concurrency, timeout=30)
+                requests_bare = [parse_request(rasa_port, t) for t in texts]
+                requests_hook = webhook_requests(texts, r * args.messages)
+                meter = CpuMeter(roots).start()
+                b = run_load(rasa_port, requests_bare, args.concurrency, must_contain=b'"intent"', timeout=30)
+                cpu_bare.append((meter.stop(), b))
+                meter = CpuMeter(roots).start()
+                w = run_load(web.port, requests_hook, args.concurrency, timeout=30)
+                cpu_hook.append((meter.stop(), w))
                 bare.append(b)
                 hook.append(w)
                 log(f"round {r + 1}: bare {b.ok / b.wall:.1f}/s ({b.errors} errors), "
@@ -100,6 +109,14 @@ def main() -> int:
         lat = sorted(v for x in results for v in x.latencies)
         return ok / wall if wall else 0.0, latency_summary(lat), sum(x.errors for x in results)
 
+    def cpu_ms(phases):
+        """CPU milliseconds per message of each process tree (from % of a core over the phase)."""
+        names = [k for k in phases[0][0] if k not in ("machine_busy_pct", "cores")]
+        total_ok = sum(res.ok for _, res in phases)
+        out = {k: round(sum(c[k] / 100.0 * res.wall for c, res in phases) / total_ok * 1000, 2) for k in names}
+        out["machine_busy_pct"] = round(sum(c["machine_busy_pct"] or 0 for c, _ in phases) / len(phases), 1)
+        return out
+
     bare_rps, bare_lat, bare_err = totals(bare)
     hook_rps, hook_lat, hook_err = totals(hook)
     summary = {
@@ -112,6 +129,7 @@ def main() -> int:
         "errors": bare_err + hook_err,
         "messages_per_phase": args.messages, "rounds": args.rounds, "concurrency": args.concurrency,
         "webhooks_parsed_by_rasa": sources, "inbound_rows": inbound,
+        "cpu_ms_per_message": {"bare": cpu_ms(cpu_bare), "webhook": cpu_ms(cpu_hook)},
         "rasa_rss_mb": rasa_rss, "parse_cache": "off",
         "goal": {"ratio": 0.9, "webhook_p99_ms": 250},
         "seconds": round(time.monotonic() - started, 1),

@@ -90,6 +90,50 @@ def token_revoke(organization: str, name: str) -> None:
     services.close()
 
 
+@cli.group()
+def user() -> None:
+    """Organizer accounts for the web pages."""
+
+
+@user.command("create")
+@click.argument("organization")
+@click.argument("email")
+@click.option("--name", default="", help="Shown on the pages; the email when empty.")
+@click.option("--role", type=click.Choice(["organizer", "admin"]), default="organizer", show_default=True)
+@click.option("--password", envvar="STREETLINE_PASSWORD", prompt=True, hide_input=True,
+              confirmation_prompt=True, help="Asked for when not given (or set STREETLINE_PASSWORD).")
+def user_create(organization: str, email: str, name: str, role: str, password: str) -> None:
+    """Create an account; the first one of an organization should be --role admin."""
+    from bot.accounts import AccountError, create_user
+
+    services = _services()
+    try:
+        account = create_user(services, organization, email, name, password, role)
+        click.echo(f"{account.role} {account.email} created for {account.organization}")
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        services.close()
+
+
+@user.command("password")
+@click.argument("email")
+@click.option("--password", envvar="STREETLINE_PASSWORD", prompt=True, hide_input=True,
+              confirmation_prompt=True)
+def user_password(email: str, password: str) -> None:
+    """Set a new password for an account."""
+    from bot.accounts import AccountError, set_password
+
+    services = _services()
+    try:
+        set_password(services, email, password)
+        click.echo(f"password changed for {email}")
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        services.close()
+
+
 @cli.command()
 def health() -> None:
     """Print the state of the database, Redis and the NLU server."""

@@ -27,6 +27,13 @@ def _float(env: dict, name: str, default: float) -> float:
         raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
 
 
+def _flag(env: dict, name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    return raw.strip().lower() in ("1", "true", "yes", "on")
+
+
 @dataclass(frozen=True)
 class Settings:
     env: str = "development"
@@ -52,6 +59,15 @@ class Settings:
     media_max_bytes: int = 10 * 1024 * 1024
     report_cluster_hours: float = 24.0
     proxy_fix: bool = False  # trust X-Forwarded-* from one proxy in front of the app
+    # Organizers' pages
+    secret_key: str = "dev-secret-key"  # signs browser sessions; SECRET_KEY is required in production
+    map_tiles_url: str | None = None  # e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; none: outlines only
+    map_tiles_attribution: str = ""
+    handover_minutes: int = 120  # the bot stays silent this long after an organizer's last reply
+    login_max_failures: int = 5  # per account and per address, then a lock-out
+    login_lock_seconds: int = 900
+    simulator: bool = True  # the phone simulator page (off in production unless SIMULATOR=1)
+    session_cookie_secure: bool = False
 
     @property
     def production(self) -> bool:
@@ -89,7 +105,15 @@ class Settings:
             media_dir=Path(env.get("MEDIA_DIR") or defaults.media_dir),
             media_max_bytes=int(_float(env, "MEDIA_MAX_BYTES", defaults.media_max_bytes)),
             report_cluster_hours=_float(env, "REPORT_CLUSTER_HOURS", defaults.report_cluster_hours),
-            proxy_fix=env.get("PROXY_FIX", "").lower() in ("1", "true", "yes"),
+            proxy_fix=_flag(env, "PROXY_FIX", False),
+            secret_key=env.get("SECRET_KEY") or defaults.secret_key,
+            map_tiles_url=env.get("MAP_TILES_URL") or None,
+            map_tiles_attribution=env.get("MAP_TILES_ATTRIBUTION") or "",
+            handover_minutes=int(_float(env, "HANDOVER_MINUTES", defaults.handover_minutes)),
+            login_max_failures=int(_float(env, "LOGIN_MAX_FAILURES", defaults.login_max_failures)),
+            login_lock_seconds=int(_float(env, "LOGIN_LOCK_SECONDS", defaults.login_lock_seconds)),
+            simulator=_flag(env, "SIMULATOR", mode != "production"),
+            session_cookie_secure=_flag(env, "SESSION_COOKIE_SECURE", mode == "production"),
         )
         settings.check()
         return settings
@@ -104,6 +128,7 @@ class Settings:
                 ("TWILIO_AUTH_TOKEN", self.twilio_auth_token != Settings.twilio_auth_token),
                 ("PUBLIC_BASE_URL", self.public_base_url != Settings.public_base_url),
                 ("REDIS_URL", self.redis_url),
+                ("SECRET_KEY", self.secret_key != Settings.secret_key),
             )
             if not value
         ]

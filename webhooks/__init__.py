@@ -1,4 +1,4 @@
-"""The Flask app: Twilio webhooks, health, and (later) the organizers' pages and API."""
+"""The Flask app: Twilio webhooks, health, the API and the organizers' pages (webhooks/dashboard/)."""
 from __future__ import annotations
 
 import logging
@@ -18,10 +18,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     if settings.proxy_fix:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
-    from webhooks import api, broadcasts_api, errors, health, reports_api, twilio
+    from webhooks import api, broadcasts_api, dashboard, errors, health, reports_api, twilio
 
     for blueprint in (twilio.bp, health.bp, api.bp, reports_api.bp, broadcasts_api.bp):
         app.register_blueprint(blueprint)
+    dashboard.init_app(app)
     errors.init_app(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return app

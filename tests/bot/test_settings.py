@@ -22,16 +22,20 @@ def test_production_without_secrets_fails_with_the_names():
     with pytest.raises(SettingsError) as error:
         Settings.from_env({"STREETLINE_ENV": "production", "DATABASE_URL": "postgresql://u@h/db"})
     message = str(error.value)
-    for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL", "REDIS_URL"):
+    for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL", "REDIS_URL", "SECRET_KEY"):
         assert name in message
 
 
 def test_production_refuses_sqlite():
     env = {"STREETLINE_ENV": "production", "TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t",
-           "PUBLIC_BASE_URL": "https://x.example.org", "REDIS_URL": "redis://r"}
+           "PUBLIC_BASE_URL": "https://x.example.org", "REDIS_URL": "redis://r", "SECRET_KEY": "s" * 32}
     with pytest.raises(SettingsError, match="PostgreSQL"):
         Settings.from_env(env)
-    assert Settings.from_env({**env, "DATABASE_URL": "postgresql://u@h/db"}).production
+    settings = Settings.from_env({**env, "DATABASE_URL": "postgresql://u@h/db"})
+    assert settings.production
+    # Production pages: secure cookies, no simulator unless asked for.
+    assert settings.session_cookie_secure and not settings.simulator
+    assert Settings.from_env({**env, "DATABASE_URL": "postgresql://u@h/db", "SIMULATOR": "1"}).simulator
 
 
 def test_bad_numbers_are_named():

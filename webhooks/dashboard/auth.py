@@ -1,0 +1,89 @@
+"""Sign-in and sign-out for organizers; `login_required` and `admin_required` for every page.
+
+The browser session holds only the account id (and the CSRF token); the account is read again on each
+request, so a disabled account is out at once."""
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlparse
+
+from flask import Blueprint, Flask, abort, current_app, g, redirect, render_template, request, session, url_for
+
+from bot import accounts
+
+bp = Blueprint("auth", __name__)
+
+
+def _services():
+    return current_app.extensions["streetline"]
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def load_account():
+        user_id = session.get("uid")
+        g.account = accounts.get_account(_services(), user_id) if user_id else None
+        if user_id and g.account is None:
+            session.clear()
+
+    @app.context_processor
+    def account_context():
+        account = g.get("account")
+        catalog = _services().catalog
+        org = catalog.organizations.get(account.organization) if account else None
+        return {"account": account, "org": org}
+
+
+def login_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if g.get("account") is None:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def admin_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if not g.account.is_admin:
+            abort(403, description="Only an admin of your organization can do this.")
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _safe_next(target: str | None) -> str:
+    # Only paths on this site: never an open redirect to another host.
+    if target and target.startswith("/") and not target.startswith("//") and not urlparse(target).netloc:
+        return target
+    return url_for("home.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    error, status = None, 200
+    if request.method == "POST":
+        email = request.form.get("email", "")
+        address = request.remote_addr or "unknown"
+        try:
+            account = accounts.authenticate(_services(), email, request.form.get("password", ""), address)
+        except accounts.Locked:
+            account, status = None, 429
+            error = "Too many failed sign-ins. Wait 15 minutes, or ask an admin to reset your password."
+        if account is not None:
+            session.clear()  # a fresh session (and CSRF token) after sign-in
+            session.permanent = True
+            session["uid"] = account.id
+            return redirect(_safe_next(request.args.get("next")))
+        if error is None:
+            error, status = "That email and password do not match an account.", 401
+    return render_template("dashboard/login.html", error=error, next=request.args.get("next", "")), status
+
+
+@bp.post("/logout")
+def logout():
+    session.clear()
+    return redirect(url_for("auth.login"))
