@@ -134,6 +134,30 @@ def user_password(email: str, password: str) -> None:
         services.close()
 
 
+@user.command("demo")
+@click.option("--password", envvar="STREETLINE_DEMO_PASSWORD", required=True)
+def user_demo(password: str) -> None:
+    """Create admin@<org>.demo for each demo organization that has no account yet (never in production)."""
+    from sqlalchemy import select
+
+    from bot.accounts import create_user
+    from bot.models import User
+
+    settings = Settings.from_env()
+    if settings.production:
+        raise click.ClickException("demo accounts are for development only")
+    services = _services()
+    try:
+        with services.db() as session:
+            taken = set(session.scalars(select(User.organization)))
+        for org in services.catalog.organizations.values():
+            if org.demo and org.slug not in taken:
+                create_user(services, org.slug, f"admin@{org.slug}.demo", f"{org.name} admin", password, "admin")
+                click.echo(f"demo admin admin@{org.slug}.demo")
+    finally:
+        services.close()
+
+
 @cli.command()
 def health() -> None:
     """Print the state of the database, Redis and the NLU server."""

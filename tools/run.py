@@ -34,13 +34,15 @@ def main() -> int:
     env.setdefault("NLU_PORT", "5005")
     env.setdefault("RASA_URL", f"http://127.0.0.1:{env['NLU_PORT']}")
     env.setdefault("RASA_TOKEN", _dev_secret("rasa-token"))
+    env.setdefault("SECRET_KEY", _dev_secret("secret-key"))
+    env.setdefault("STREETLINE_DEMO_PASSWORD", _dev_secret("demo-password"))
     redis = None
     if not env.get("REDIS_URL"):
         redis = RedisServer(port=int(env.get("REDIS_PORT", "6390")), directory=str(VAR / "redis")).start()
         env["REDIS_URL"] = redis.url
         print(f"started redis on {redis.url}", flush=True)
     try:
-        for step in (["migrate"], ["load-content"]):
+        for step in (["migrate"], ["load-content"], ["user", "demo"]):
             subprocess.run([sys.executable, "-m", "bot.cli", *step], env=env, cwd=ROOT, check=True)
         _banner(env)
         honcho = subprocess.Popen([str(ROOT / ".venv" / "bin" / "honcho"), "start", "-f", "Procfile",
@@ -72,7 +74,9 @@ def _banner(env: dict) -> None:
     print(f"  redis      {env['REDIS_URL']}")
     print(f"  nlu        {env['RASA_URL']} (answers through the fallback matcher until it is ready)")
     print(f"  outbound   {'Twilio' if env.get('TWILIO_ACCOUNT_SID') else 'local outbox var/outbox.jsonl'}")
-    print("  demo numbers to text with `make chat`: see README.md", flush=True)
+    print("  demo numbers to text with `make chat`: see README.md")
+    print(f"  organizers {env['PUBLIC_BASE_URL']}/login as admin@nairobi-vendors.demo (or another demo org),")
+    print(f"             password {env['STREETLINE_DEMO_PASSWORD']} (var/demo-password)", flush=True)
 
 
 if __name__ == "__main__":

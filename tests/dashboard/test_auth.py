@@ -164,3 +164,18 @@ def test_cli_creates_the_first_admin(services, settings, monkeypatch):
     again = CliRunner().invoke(cli, ["user", "create", "dakar-vendors", "awa@example.org", "--password", PASSWORD])
     assert again.exit_code != 0 and "already exists" in again.output
 
+
+
+def test_demo_accounts_for_make_run(services, settings, monkeypatch, browser):
+    from bot.cli import cli
+
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("REDIS_URL", settings.redis_url)
+    result = CliRunner().invoke(cli, ["user", "demo", "--password", PASSWORD])
+    assert result.exit_code == 0, result.output
+    assert "admin@nairobi-vendors.demo" in result.output and "admin@dakar-vendors.demo" in result.output
+    assert CliRunner().invoke(cli, ["user", "demo", "--password", PASSWORD]).output == ""  # once only
+    assert browser.login("admin@nairobi-vendors.demo").status_code == 302
+    monkeypatch.setenv("STREETLINE_ENV", "production")
+    refused = CliRunner().invoke(cli, ["user", "demo", "--password", PASSWORD])
+    assert refused.exit_code != 0
