@@ -109,6 +109,8 @@ class Place:
     lon: float | None
     # Beyond docs/contracts.md:
     org: str = ""
+    # Optional boundary for maps: ((lat, lon), ...) with at least 3 corners; None draws a circle.
+    outline: tuple[tuple[float, float], ...] | None = None
 
     def name(self, lang: str) -> str:
         """Display name in ``lang`` (falls back to any language's first name)."""
@@ -340,6 +342,25 @@ def _float(v: Any) -> float | None:
     return None
 
 
+def _outline(v: Any) -> tuple[tuple[tuple[float, float], ...] | None, str | None]:
+    """A place's optional `outline`: a list of at least 3 [lat, lon] corners (the ring closes itself)."""
+    if v is None:
+        return None, None
+    if not isinstance(v, list) or len(v) < 3:
+        return None, "outline must be a list of at least 3 [lat, lon] corners"
+    corners = []
+    for corner in v:
+        if not isinstance(corner, list) or len(corner) != 2:
+            return None, "each outline corner must be [lat, lon]"
+        lat, lon = _float(corner[0]), _float(corner[1])
+        if lat is None or lon is None:
+            return None, "outline corners must be numbers"
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            return None, "outline corner out of range"
+        corners.append((lat, lon))
+    return tuple(corners), None
+
+
 def load_raw(root: Path) -> RawContent:
     raw = RawContent(root=root)
     P = raw.problems
@@ -539,11 +560,14 @@ def _load_org(raw: RawContent, org_dir: Path) -> None:
             problems.append("lat/lon must be numbers")
         if lat is not None and not -90 <= lat <= 90 or lon is not None and not -180 <= lon <= 180:
             problems.append("lat/lon out of range")
+        outline, outline_problem = _outline(p.get("outline"))
+        if outline_problem:
+            problems.append(outline_problem)
         if problems:
             for m in problems:
                 P.append(Problem(rel_p, key, message=m))
             continue
-        places.append(Place(pid, p["kind"], p["city"], names, lat, lon, slug))  # type: ignore[arg-type]
+        places.append(Place(pid, p["kind"], p["city"], names, lat, lon, slug, outline))  # type: ignore[arg-type]
     raw.places[slug] = places
 
     # programmes.yaml / guides.yaml

@@ -1,20 +1,202 @@
-"""reports pages (being built)."""
+"""Reports pages: the inbox (filters, cluster summaries, pages), one report (description, place, photos and
+voice notes, history, status changes and notes; a status change tells the reporter) and the map (Leaflet
+served from static/vendor; tiles only when MAP_TILES_URL is set, else the gazetteer's outlines).
+
+Views parse the request, call bot.inbox (queries) and bot.reports (changes), render. Everything is scoped
+to g.account.organization; another organization's report, cluster or file answers 404."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import (Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request,
+                   send_file, url_for)
 
+from bot import inbox as queries
+from bot import reports
 from webhooks.dashboard.auth import login_required
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+REACH = {"sms": "an SMS", "whatsapp": "a WhatsApp message"}
+
+
+def _services():
+    return current_app.extensions["streetline"]
+
+
+def _common(**extra) -> dict:
+    catalog = _services().catalog
+    return {"statuses": reports.STATUSES, "categories": reports.CATEGORIES,
+            "places": queries.place_options(catalog, g.account.organization),
+            "category_label": queries.category_label, "status_label": queries.status_label, **extra}
+
+
+# --------------------------------------------------------------------------- inbox
 
 
 @bp.get("")
 @login_required
 def inbox():
-    return render_template("dashboard/placeholder.html", title="reports")
+    services, org = _services(), g.account.organization
+    try:
+        filters = queries.parse_filters(services.catalog, org, request.args)
+    except queries.FilterError as exc:
+        return render_template("dashboard/reports/inbox.html", error=str(exc), filters=queries.Filters(),
+                               raw=request.args, page=None, clusters=[], current_cluster=None,
+                               **_common()), 400
+    current_cluster = None
+    if filters.cluster is not None:
+        current_cluster = queries.cluster(services, org, filters.cluster)
+        if current_cluster is None:
+            abort(404, description="There is no such group of reports in your organization.")
+    page = queries.search(services, org, filters)
+    clusters = [] if current_cluster else queries.cluster_summaries(services, org, filters)
+    return render_template("dashboard/reports/inbox.html", error=None, filters=filters, raw=request.args,
+                           page=page, clusters=clusters, current_cluster=current_cluster, **_common())
+
+
+# --------------------------------------------------------------------------- map
 
 
 @bp.get("/map")
 @login_required
 def map_view():
-    return render_template("dashboard/placeholder.html", title="map")
+    services, org = _services(), g.account.organization
+    settings = services.settings
+    try:
+        filters = queries.parse_filters(services.catalog, org, request.args)
+        error, status = None, 200
+    except queries.FilterError as exc:
+        filters, error, status = queries.Filters(), str(exc), 400
+    return render_template("dashboard/reports/map.html", filters=filters, raw=request.args, error=error,
+                           outlines=queries.outlines(services.catalog, org),
+                           tiles_url=settings.map_tiles_url or "",
+                           tiles_attribution=settings.map_tiles_attribution or "", **_common()), status
+
+
+@bp.get("/map.json")
+@login_required
+def map_json():
+    services, org = _services(), g.account.organization
+    try:
+        filters = queries.parse_filters(services.catalog, org, request.args)
+    except queries.FilterError as exc:
+        return jsonify(error=str(exc), status=400), 400
+    if filters.cluster is not None and queries.cluster(services, org, filters.cluster) is None:
+        return jsonify(error="There is no such group of reports in your organization.", status=404), 404
+    found = queries.map_points(services, org, filters)
+    for point in found["points"]:
+        point["url"] = url_for("reports.detail", reference=point["reference"])
+    found["list_url"] = url_for("reports.inbox", **filters.args(page=1))
+    response = jsonify(found)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --------------------------------------------------------------------------- one report
+
+
+def _detail_or_404(reference: str):
+    found = queries.detail(_services(), g.account.organization, reference)
+    if found is None:
+        abort(404, description=f"There is no report {reference[:20]} in your organization.")
+    return found
+
+
+def _render_detail(report, *, error: str | None = None, form: dict | None = None, status: int = 200):
+    services = _services()
+    shapes = queries.outlines(services.catalog, g.account.organization,
+                              {report.place_id} if report.place_id else set())
+    return render_template("dashboard/reports/detail.html", report=report, error=error, form=form or {},
+                           outlines=shapes, tiles_url=services.settings.map_tiles_url or "",
+                           tiles_attribution=services.settings.map_tiles_attribution or "",
+                           note_max=reports.NOTE_MAX, **_common()), status
+
+
+@bp.get("/<reference>")
+@login_required
+def detail(reference: str):
+    return _render_detail(_detail_or_404(reference))
+
+
+def _told(reach: str | None, notified: bool) -> str:
+    if notified:
+        return f"the reporter was sent {REACH.get(reach or '', 'a message')}."
+    if reach == "opted_out":
+        return "the reporter has opted out of messages, so was not told."
+    if reach in ("none", None):
+        return "there is no number to tell the reporter."
+    return "the message to the reporter could not be sent (it is logged; they can still ask by reference)."
+
+
+@bp.post("/<reference>/status")
+@login_required
+def change_status(reference: str):
+    services, org = _services(), g.account.organization
+    report = _detail_or_404(reference)
+    status = (request.form.get("status") or "").strip()
+    note = request.form.get("note") or None
+    seen = request.form.get("from_status")
+    form = {"status": status, "note": note or ""}
+    if status not in reports.STATUSES:
+        return _render_detail(report, error="Choose the new status.", form=form, status=400)
+    if seen and seen != report.status:
+        return _render_detail(report, form=form, status=409, error=(
+            f"Someone changed this report to “{queries.status_label(report.status)}” while you had it open. "
+            "Check the history below, then choose again."))
+    if status == report.status or status not in reports.TRANSITIONS.get(report.status, set()):
+        return _render_detail(report, form=form, status=409, error=(
+            f"A {queries.status_label(report.status)} report cannot be marked "
+            f"{queries.status_label(status)}."))
+    reach = queries.reporter_reach(services, org, report.reference)
+    try:
+        change = reports.change_status(services, org, report.reference, status, note, actor=g.account.email)
+    except reports.TransitionError:
+        fresh = _detail_or_404(reference)
+        return _render_detail(fresh, form=form, status=409, error=(
+            f"A {queries.status_label(fresh.status)} report cannot be marked {queries.status_label(status)}."))
+    except ValueError as exc:
+        return _render_detail(report, error=_sentence(str(exc)), form=form, status=400)
+    if change is None:
+        abort(404, description=f"There is no report {reference[:20]} in your organization.")
+    label = queries.status_label(status)
+    with_note = " with your note" if change.event.note else ""
+    flash(f"Marked {label}{with_note}; {_told(reach, change.notified)}",
+          "success" if change.notified else "warning")
+    return redirect(url_for("reports.detail", reference=change.report.reference))
+
+
+@bp.post("/<reference>/note")
+@login_required
+def add_note(reference: str):
+    services, org = _services(), g.account.organization
+    report = _detail_or_404(reference)
+    note = (request.form.get("note") or "").strip()
+    if not note:
+        return _render_detail(report, error="Write a note first.", form={"only_note": ""}, status=400)
+    try:
+        change = reports.change_status(services, org, report.reference, None, note, actor=g.account.email)
+    except ValueError as exc:
+        return _render_detail(report, error=_sentence(str(exc)), form={"only_note": note}, status=400)
+    if change is None:
+        abort(404, description=f"There is no report {reference[:20]} in your organization.")
+    flash("Note added. Notes alone are for organizers: the reporter is not sent a message.", "success")
+    return redirect(url_for("reports.detail", reference=change.report.reference))
+
+
+def _sentence(message: str) -> str:
+    message = message.strip()
+    return (message[:1].upper() + message[1:]).rstrip(".") + "."
+
+
+@bp.get("/<reference>/media/<int:media_id>")
+@login_required
+def media(reference: str, media_id: int):
+    found = queries.media_file(_services(), g.account.organization, reference, media_id)
+    if found is None:
+        abort(404, description="There is no such file for this report.")
+    path, content_type = found
+    response = send_file(path, mimetype=content_type, conditional=True, max_age=3600,
+                         download_name=f"{reference}-{media_id}{path.suffix}")
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
