@@ -77,6 +77,7 @@ def make_settings(migrated, redis_url, tmp_var):
             public_base_url=PUBLIC_BASE_URL,
             spool_dir=tmp_var / "spool",
             outbox_path=tmp_var / "outbox.jsonl",
+            media_dir=tmp_var / "media",
         )
         return base.with_(**overrides)
 
