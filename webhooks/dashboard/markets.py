@@ -1,14 +1,214 @@
-"""markets pages (being built)."""
+"""Markets: the status of each of the organization's markets and areas (what the line answers to
+"is Gikomba open?"), its history, relief distributions, and one click to tell the members.
+
+Every change is a new row (bot/live.py) with who made it ("web:<email>") and when. Dates are typed
+in the organization's time zone. Telling members reuses the SMS organizer's texts and broadcast path
+(bot/market_desk.py -> bot/announce.py); the button shows how many members it reaches first."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from datetime import timedelta
 
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+
+from bot import live, market_desk, roster
+from bot.answers import dates
+from bot.broadcasts import BroadcastError
+from bot.models import MARKET_STATES, utcnow
 from webhooks.dashboard.auth import login_required
 
 bp = Blueprint("markets", __name__, url_prefix="/markets")
+
+STATE_LABELS = {"open": "Open", "closed": "Closed", "relocated": "Relocated", "restricted": "Restricted"}
+STATE_HELP = {"open": "trading as usual", "closed": "no trading",
+              "relocated": "moved elsewhere (say where in the reason)",
+              "restricted": "partly open (say what in the reason)"}
+
+
+def _services():
+    return current_app.extensions["streetline"]
+
+
+def _org():
+    return _services().catalog.org(g.account.organization)
+
+
+def _who() -> str:
+    return f"web:{g.account.email}"[:100]
+
+
+@bp.context_processor
+def helpers():
+    if g.get("account") is None:
+        return {}
+    services, org = _services(), _org()
+    tz = dates.zone(org)
+
+    def local(value, fmt: str = "%a %d %b %Y %H:%M"):
+        return value.astimezone(tz).strftime(fmt) if value else ""
+
+    def place_name(place_id, fallback=None):
+        if not place_id:
+            return fallback or ""
+        try:
+            return services.catalog.place(place_id).name(org.default_language)
+        except KeyError:
+            return fallback or place_id
+
+    def until(value):
+        """An end at local midnight reads as the end of the day before, as the SMS says it."""
+        if not value:
+            return ""
+        moment = value.astimezone(tz)
+        if (moment.hour, moment.minute) == (0, 0):
+            return "end of " + (moment - timedelta(days=1)).strftime("%a %d %b %Y")
+        return moment.strftime("%a %d %b %Y %H:%M")
+
+    return {"local": local, "until": until, "place_name": place_name, "who": market_desk.show_who, "tz_name": str(tz),
+            "state_labels": STATE_LABELS, "state_help": STATE_HELP, "states": MARKET_STATES,
+            "local_input": lambda v: market_desk.local_input(v, org)}
+
+
+def _place(place_id: str):
+    place = live.org_place(_services().catalog, g.account.organization, place_id)
+    if place is None:
+        abort(404, description="That market is not one of your organization's places.")
+    return place
+
+
+def _int(value, what: str) -> int:
+    if not str(value or "").isdigit() or len(str(value)) > 12:
+        abort(400, description=f"{what} must be a number.")
+    return int(value)
+
+
+# --------------------------------------------------------------------------- pages
 
 
 @bp.get("")
 @login_required
 def index():
-    return render_template("dashboard/placeholder.html", title="markets")
+    return _index()
+
+
+def _index(relief_form: dict | None = None, relief_error: str | None = None, status: int = 200):
+    services, org = _services(), _org()
+    now = live.current_statuses(services, org.slug)
+    counts = roster.counts_by_place(services, org.slug)
+    places = services.catalog.places(org.slug)
+    rows = [{"place": p, "status": now.get(p.id), "members": counts.get(p.id, 0)} for p in places]
+    rows.sort(key=lambda r: (r["place"].kind == "area", r["place"].name(org.default_language)))
+    upcoming = live.upcoming_relief(services, org.slug)
+    relief_offer = None
+    if request.args.get("relief", "").isdigit():
+        relief_offer = market_desk.offer(services, org, "relief_distribution", int(request.args["relief"]))
+    told = {d.id: market_desk.offer_state(services, org.slug, "relief_distribution", d.id) for d in upcoming}
+    body = render_template("dashboard/markets/index.html", rows=rows, upcoming=upcoming, told=told,
+                           relief_offer=relief_offer, waiting=market_desk.waiting(services, org.slug),
+                           programmes=services.catalog.programmes(org.slug), places=places,
+                           relief_form=relief_form or {}, relief_error=relief_error)
+    return body, status
+
+
+@bp.get("/<place_id>")
+@login_required
+def detail(place_id: str):
+    return _detail(_place(place_id))
+
+
+def _detail(place, form: dict | None = None, error: str | None = None, status: int = 200):
+    services, org = _services(), _org()
+    current = live.current_statuses(services, org.slug).get(place.id)
+    history = live.status_history(services, org.slug, place.id, limit=30)
+    change_id = request.args.get("change", "")
+    offer = None
+    if change_id.isdigit():
+        offer = market_desk.offer(services, org, "market_status", int(change_id))
+        if offer is not None and offer.place_id != place.id:
+            offer = None
+    elif (history and history[0].created_at > utcnow() - timedelta(days=7)
+          and market_desk.offer_state(services, org.slug, "market_status", history[0].id)[0] != "sent"):
+        # the latest change, not told yet: offer it (a change older than a week is not news any more)
+        offer = market_desk.offer(services, org, "market_status", history[0].id)
+    members = roster.counts_by_place(services, org.slug).get(place.id, 0)
+    body = render_template("dashboard/markets/detail.html", place=place, current=current, history=history,
+                           offer=offer, members=members, form=form or {}, error=error)
+    return body, status
+
+
+# --------------------------------------------------------------------------- changes
+
+
+@bp.post("/<place_id>/status")
+@login_required
+def set_status(place_id: str):
+    place = _place(place_id)
+    try:
+        view = market_desk.set_status(_services(), _org(), place.id, request.form, _who())
+    except market_desk.DeskError as exc:
+        return _detail(place, form=request.form, error=str(exc), status=400)
+    org = _org()
+    when = ""
+    if view.starts_at > view.created_at:  # a status that starts later
+        when = " from " + view.starts_at.astimezone(dates.zone(org)).strftime("%a %d %b %H:%M")
+    flash(f"Saved: {place.name(org.default_language)} {STATE_LABELS[view.status].lower()}{when}. "
+          "The line answers with it now.")
+    return redirect(url_for("markets.detail", place_id=place.id, change=view.id) + "#offer")
+
+
+@bp.post("/relief")
+@login_required
+def add_relief():
+    try:
+        view = market_desk.add_relief(_services(), _org(), request.form, _who())
+    except market_desk.DeskError as exc:
+        return _index(relief_form=request.form, relief_error=str(exc), status=400)
+    flash(f"Saved: relief distribution at {view.venue}. Workers asking about relief hear it now.")
+    return redirect(url_for("markets.index", relief=view.id) + "#offer")
+
+
+@bp.post("/relief/<int:relief_id>/cancel")
+@login_required
+def cancel_relief(relief_id: int):
+    services = _services()
+    found = market_desk.get_relief(services, g.account.organization, relief_id)
+    if found is None:
+        abort(404, description="That distribution is not one of your organization's.")
+    if market_desk.cancel_relief(services, g.account.organization, relief_id):
+        flash(f"Cancelled: relief distribution at {found.venue}. The line no longer mentions it.")
+    else:
+        flash("That distribution was cancelled already.", "warning")
+    return redirect(url_for("markets.index") + "#relief")
+
+
+@bp.post("/announce")
+@login_required
+def announce():
+    """One click: create and start the broadcast telling the members about one change."""
+    services, org = _services(), _org()
+    kind = request.form.get("kind", "")
+    if kind not in market_desk.KINDS:
+        abort(400, description="Nothing to announce: kind must be market_status or relief_distribution.")
+    row_id = _int(request.form.get("id"), "The change")
+    view = market_desk.get_status(services, org.slug, row_id) if kind == "market_status" \
+        else market_desk.get_relief(services, org.slug, row_id)
+    if view is None:
+        abort(404, description="That change is not one of your organization's.")
+    back = (url_for("markets.detail", place_id=view.place_id, change=row_id) if kind == "market_status"
+            else url_for("markets.index", relief=row_id)) + "#offer"
+    try:
+        state, broadcast_id = market_desk.tell_members(services, org, kind, row_id, _who())
+    except market_desk.AlreadyTold as told:
+        flash("These members were told already" + (f" (broadcast #{told.broadcast_id})." if told.broadcast_id else "."),
+              "warning")
+        return redirect(back)
+    except LookupError:
+        abort(404, description="That change is not one of your organization's (or it was cancelled).")
+    except BroadcastError as exc:  # pragma: no cover - start_pending records these as "failed"
+        flash(f"Not sent: {exc}", "error")
+        return redirect(back)
+    if state != "sent":
+        flash("The broadcast could not be started (it is logged). Try again, or compose it on the Broadcasts page.",
+              "error")
+        return redirect(back)
+    flash(f"Broadcast #{broadcast_id} started: follow its progress on its page.")
+    return redirect(back)

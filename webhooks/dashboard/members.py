@@ -1,14 +1,114 @@
-"""members pages (being built)."""
+"""Members: the organization's registered workers, searchable and filtered, each with its details.
+
+Phone numbers are only ever shown masked. An admin may reveal one member's number with a reason:
+the reveal is written to the audit log before the number is shown, once, in that response (never
+cached). Organizers get 403 for the reveal; a member of another organization is a 404."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, current_app, g, render_template, request
 
-from webhooks.dashboard.auth import login_required
+from bot import roster
+from bot.answers import dates
+from webhooks.dashboard.auth import admin_required, login_required
 
 bp = Blueprint("members", __name__, url_prefix="/members")
+
+TRADE_LABELS = {"vendor": "Vendor", "waste_picker": "Waste picker", "porter": "Porter", "other": "Other"}
+
+
+def _services():
+    return current_app.extensions["streetline"]
+
+
+def _org():
+    return _services().catalog.org(g.account.organization)
+
+
+@bp.context_processor
+def helpers():
+    if g.get("account") is None:
+        return {}
+    services, org = _services(), _org()
+    tz = dates.zone(org)
+
+    def local(value, fmt: str = "%d %b %Y %H:%M"):
+        return value.astimezone(tz).strftime(fmt) if value else ""
+
+    def place_name(place_id, fallback=None):
+        if not place_id:
+            return fallback or ""
+        try:
+            return services.catalog.place(place_id).name(org.default_language)
+        except KeyError:
+            return fallback or place_id
+
+    return {"local": local, "place_name": place_name, "trade_label": lambda t: TRADE_LABELS.get(t, t or ""),
+            "tz_name": str(tz)}
+
+
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("")
 @login_required
 def index():
-    return render_template("dashboard/placeholder.html", title="members")
+    services, org = _services(), _org()
+    error = None
+    try:
+        filters = roster.parse_filters(services.catalog, org.slug, request.args)
+    except roster.RosterError as exc:
+        error, filters = str(exc), roster.Filters()
+    page = roster.search(services, org.slug, filters, per_page=roster.PER_PAGE)
+    markets = sorted(services.catalog.places(org.slug), key=lambda p: p.name(org.default_language))
+    body = render_template("dashboard/members/index.html", page=page, filters=filters, error=error,
+                           trades=roster.TRADES, markets=markets, languages=org.languages)
+    return _no_store(current_app.make_response((body, 400 if error else 200)))
+
+
+@bp.get("/reveals")
+@admin_required
+def reveals():
+    events = roster.recent_reveals(_services(), g.account.organization)
+    return _no_store(current_app.make_response(render_template("dashboard/members/reveals.html", events=events)))
+
+
+def _detail(number: str, *, revealed: str | None = None, error: str | None = None, status: int = 200):
+    services, org = _services(), _org()
+    member = roster.get_member(services, org.slug, number)
+    if member is None:
+        abort(404, description="There is no member with that number in your organization.")
+    reports = roster.member_reports(services, org.slug, member)
+    body = render_template("dashboard/members/detail.html", member=member, reports=reports, revealed=revealed,
+                           error=error)
+    return _no_store(current_app.make_response((body, status)))
+
+
+@bp.get("/<number>")
+@login_required
+def detail(number: str):
+    return _detail(number)
+
+
+@bp.post("/<number>/reveal")
+@admin_required
+def reveal(number: str):
+    services = _services()
+    wants_json = request.is_json
+    data = (request.get_json(silent=True) or {}) if wants_json else request.form
+    reason = data.get("reason", "") if isinstance(data.get("reason", ""), str) else ""
+    try:
+        found = roster.reveal(services, g.account.organization, number, user_id=g.account.id, reason=reason)
+    except roster.RosterError as exc:
+        if wants_json:
+            return _no_store(current_app.make_response(({"error": str(exc)}, 400)))
+        if roster.get_member(services, g.account.organization, number) is None:
+            abort(404, description="There is no member with that number in your organization.")
+        return _detail(number, error=str(exc), status=400)
+    if found is None:
+        abort(404, description="There is no member with that number in your organization.")
+    member, phone = found
+    if wants_json:
+        return _no_store(current_app.make_response({"number": member.number, "phone": phone}))
+    return _detail(number, revealed=phone)
