@@ -1,14 +1,89 @@
-"""data pages (being built)."""
+"""Data for advocacy: charts of the organization's reports and members (bot/stats.py) and exports of
+its reports as CSV, XLSX and GeoJSON (bot/exports.py).
+
+Anonymised exports are links (GET, any organizer, audited); a full export with the reporters' details
+is a POST from an admin with a reason (CSRF-checked, audited). Bad filters are a 400 with the reason.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request
 
-from webhooks.dashboard.auth import login_required
+from bot import exports, stats
+from bot.reports import CATEGORIES, STATUSES
+from webhooks.dashboard.auth import admin_required, login_required
 
 bp = Blueprint("data", __name__, url_prefix="/data")
+
+
+def _services():
+    return current_app.extensions["streetline"]
+
+
+def _chart_filters() -> stats.ReportFilters:
+    services = _services()
+    try:
+        return stats.chart_filters(request.args, services.catalog, g.account.organization)
+    except stats.FilterError as exc:
+        abort(400, description=f"These filters cannot be used: {exc}.")
+
+
+def _places(services, org: str) -> list:
+    return sorted(services.catalog.places(org), key=lambda p: p.name("en").lower())
 
 
 @bp.get("")
 @login_required
 def index():
-    return render_template("dashboard/placeholder.html", title="data")
+    services, org = _services(), g.account.organization
+    filters = _chart_filters()
+    figures = stats.figures(services, org, filters)
+    return render_template("dashboard/data/index.html", figures=figures, filters=filters,
+                           query=filters.as_dict(), places=_places(services, org), categories=CATEGORIES,
+                           statuses=STATUSES, formats=exports.FORMATS, category_label=stats.category_label)
+
+
+@bp.get("/figures.json")
+@login_required
+def figures_json():
+    return jsonify(stats.figures(_services(), g.account.organization, _chart_filters()).json())
+
+
+def _send(services, values, *, anonymised: bool, reason: str | None = None) -> Response:
+    org = g.account.organization
+    fmt = (values.get("format") or "").strip().lower()
+    try:
+        filters = exports.ReportFilters.parse(values, services.catalog, org)
+        made = exports.export_reports(services, org, fmt, filters, anonymised=anonymised, account=g.account,
+                                      reason=reason, via="web")
+    except (exports.ExportError, exports.FilterError) as exc:
+        abort(400, description=f"This export cannot be made: {exc}.")
+    except PermissionError as exc:
+        abort(403, description=str(exc))
+    headers = {
+        "Content-Disposition": f'attachment; filename="{made.filename}"',
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+        "X-Streetline-Rows": str(made.rows),
+        "X-Streetline-Anonymised": "yes" if made.anonymised else "no",
+    }
+    if made.format == "geojson":
+        headers["X-Streetline-Omitted"] = str(made.omitted)
+    return Response(made.chunks, content_type=made.content_type, headers=headers)
+
+
+@bp.get("/export")
+@login_required
+def export():
+    """An anonymised export: ?format=csv|xlsx|geojson and the inbox filters (status, category, market,
+    from, to)."""
+    if request.args.get("anonymised", "1").strip().lower() in ("0", "no", "false", "off"):
+        abort(400, description="Exports with the reporters' details are made by an admin with the form "
+                               "on the Data page, giving a reason.")
+    return _send(_services(), request.args, anonymised=True)
+
+
+@bp.post("/export/full")
+@admin_required
+def export_full():
+    """A full export (admins): form fields format, reason and the filters."""
+    return _send(_services(), request.form, anonymised=False, reason=request.form.get("reason"))
