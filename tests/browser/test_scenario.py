@@ -4,9 +4,12 @@ simulator receives the update), sends a closure notice to that market's members 
 deliver, and downloads an anonymised GeoJSON for the city."""
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 from bot.reports import create_report
+from tests.broadcasts.conftest import People
 
 
 def sim_send(phone, body: str) -> str:
@@ -71,9 +74,51 @@ def find_on_the_map_and_verify(desk, reference: str) -> None:
     desk.shot("report-verified")
 
 
+def close_the_market_and_watch_the_notice_deliver(desk, members: int) -> None:
+    desk.go("/markets")
+    desk.page.click("tr.market[data-place='nbo.gikomba'] a.market-link")
+    desk.page.select_option("#status-field", "closed")
+    desk.page.fill("#reason-field", "County cleanup after the fire")
+    with desk.page.expect_navigation():
+        desk.page.click("#status-save")
+    assert desk.page.locator("section#market").get_attribute("data-status") == "closed"
+    offer = desk.page.locator("#broadcast-offer-button")
+    assert offer.get_attribute("data-recipients") == str(members)
+    desk.shot("market-closed-offer")
+    desk.page.once("dialog", lambda dialog: dialog.accept())
+    with desk.page.expect_navigation():
+        offer.click()
+    link = desk.page.locator("a#broadcast-link")
+    with desk.page.expect_navigation():
+        link.click()
+    # Progress updates live (polling, no reload) until every member's phone has it.
+    desk.page.wait_for_function(
+        f"document.querySelector('[data-count=delivered]').textContent.trim() === '{members}'", timeout=30000)
+    desk.page.wait_for_function("document.querySelector('#bc-progress').dataset.state === 'done'", timeout=15000)
+    assert desk.page.locator("#bc-percent").inner_text() == "100"
+    desk.shot("notice-delivered")
+
+
+def download_anonymised_geojson(desk, reporter_number: str) -> dict:
+    desk.go("/data")
+    desk.page.wait_for_selector("canvas#chart-category[data-drawn=yes]")
+    desk.shot("data")
+    link = desk.page.locator("a#export-geojson")
+    assert link.get_attribute("data-anonymised") == "yes"
+    with desk.page.expect_download() as download:
+        link.click()
+    raw = Path(download.value.path()).read_text(encoding="utf-8")
+    assert reporter_number not in raw and reporter_number.lstrip("+") not in raw
+    assert "sukuma" not in raw  # the worker's own words stay out of shared files
+    return json.loads(raw)
+
+
 def test_organizer_first_day(live, make_page):
     admin = live.user(role="admin")
     seed_other_reports(live)
+    people = People(live.services)
+    for _ in range(3):
+        people.vendor(place_id="nbo.gikomba")
     phone = make_page(name="scenario-phone")
     phone.login(admin.email)
     number, reference = file_report_from_the_phone(phone)
@@ -86,4 +131,15 @@ def test_organizer_first_day(live, make_page):
     pushed = phone.page.locator("#sim-messages li.sim-msg[data-kind=pushed]", has_text=reference)
     pushed.wait_for(timeout=15000)
     phone.shot("update-received")
+
+    close_the_market_and_watch_the_notice_deliver(desk, members=3)
+    delivered = [m for m in live.standin.messages if m["to"].startswith("+2547220")]
+    assert len(delivered) == 3 and all("Gikomba" in m["body"] for m in delivered)
+
+    geo = download_anonymised_geojson(desk, number)
+    assert geo["type"] == "FeatureCollection" and len(geo["features"]) == 3
+    gikomba = live.services.catalog.place("nbo.gikomba")
+    for feature in geo["features"]:
+        assert feature["geometry"]["coordinates"] == [gikomba.lon, gikomba.lat]  # coarsened to the market
+        assert feature["properties"]["category"] == "confiscation"
     assert not phone.errors and not desk.errors, (phone.errors, desk.errors)
