@@ -259,6 +259,7 @@ def progress(services, broadcast_id: int, organization: str | None = None) -> di
         ).all()
     counts = dict.fromkeys(STATES, 0)
     reasons: Counter = Counter()
+    failures: Counter = Counter()  # (state, reason, error code) -> recipients, for pages that explain codes
     first = last = None
     for r in rows:
         counts[r.state] = counts.get(r.state, 0) + r.n
@@ -267,6 +268,7 @@ def progress(services, broadcast_id: int, organization: str | None = None) -> di
             if r.error_code and str(r.error_code) not in label:
                 label += f" ({r.error_code})"
             reasons[f"{r.state}: {label}"] += r.n
+            failures[(r.state, r.reason or "unknown", r.error_code)] += r.n
         first = min(filter(None, (first, r.first)), default=None)
         last = max(filter(None, (last, r.last)), default=None)
     total = sum(counts.values())
@@ -280,15 +282,29 @@ def progress(services, broadcast_id: int, organization: str | None = None) -> di
         "total": total, "counts": counts, "accepted": accepted, "done": done,
         "percent": round(100.0 * done / total, 1) if total else (100.0 if b.state == "done" else 0.0),
         "reasons": dict(reasons), "first_sent_at": _iso(first), "last_sent_at": _iso(last),
+        "failures": [{"state": s, "reason": reason, "error_code": code, "count": n}
+                     for (s, reason, code), n in sorted(failures.items(), key=lambda kv: (-kv[1], str(kv[0])))],
     }
 
 
-def list_broadcasts(services, organization: str, limit: int = 50) -> list[dict]:
+def list_broadcasts(services, organization: str, limit: int = 50, *, counts: bool = False) -> list[dict]:
+    """The organization's broadcasts, newest first; with counts=True also recipients per state (one
+    GROUP BY over the listed broadcasts)."""
     with services.db() as session:
         rows = session.scalars(select(Broadcast).where(Broadcast.organization == organization)
                                .order_by(Broadcast.id.desc()).limit(limit)).all()
-    return [{"id": b.id, "name": b.name, "state": b.state, "created_at": _iso(b.created_at),
-             "created_by": b.created_by} for b in rows]
+    out = [{"id": b.id, "name": b.name, "state": b.state, "created_at": _iso(b.created_at),
+            "created_by": b.created_by} for b in rows]
+    if counts and out:
+        per: dict[int, dict] = {b["id"]: dict.fromkeys(STATES, 0) for b in out}
+        with services.engine.connect() as conn:
+            for r in conn.execute(select(R.broadcast_id, R.state, func.count().label("n"))
+                                  .where(R.broadcast_id.in_(list(per))).group_by(R.broadcast_id, R.state)):
+                per[r.broadcast_id][r.state] = per[r.broadcast_id].get(r.state, 0) + r.n
+        for b in out:
+            b["counts"] = per[b["id"]]
+            b["total"] = sum(per[b["id"]].values())
+    return out
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -1,14 +1,478 @@
-"""broadcasts pages (being built)."""
+"""Broadcasts: the organization's list, a compose page (one text per org language with live segment
+counts, a segment picker with a live recipient count and cost), and a progress page that updates live
+and can pause, resume or cancel.
+
+GET  /broadcasts                      list (broadcasts.index)
+GET  /broadcasts/new                  compose; query parameters prefill it (markets=, cities=, trades=,
+                                      languages=, registered=yes|no, text_<lang>=, name=), so other pages
+                                      (market status) can link here with a ready notice
+POST /broadcasts/new                  form: action=preview (re-render with the preview) | action=send
+POST /broadcasts/preview              JSON {segment, texts, template?} -> recipients and cost (nothing stored)
+GET  /broadcasts/<id>                 progress page (broadcasts.detail), server-rendered first paint
+GET  /broadcasts/<id>/progress        JSON progress (polled every 2 s while sending)
+POST /broadcasts/<id>/<action>        send | pause | resume | cancel (form: redirect; fetch: JSON)
+
+Everything goes through bot.broadcasts with g.account.organization: another organization's id is 404."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import re
+import secrets
 
+from flask import (Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request,
+                   url_for)
+
+from bot import broadcasts
+from bot.accounts import audit
+from bot.broadcasts.audience import CHANNELS, SegmentError, resolve_markets
+from bot.members import TRADES
+from bot.phones import mask
+from content.sms import non_gsm7_chars, segment_info, smart_encode
 from webhooks.dashboard.auth import login_required
 
 bp = Blueprint("broadcasts", __name__, url_prefix="/broadcasts")
+
+MAX_TEXT = 1600  # Twilio's limit for one message body (SMS and WhatsApp); the service enforces it too
+SINGULAR = {"cities": "city", "trades": "trade", "languages": "language", "channels": "channel"}
+ACTIONS = {"draft": ("send", "cancel"), "sending": ("pause", "cancel"), "paused": ("resume", "cancel")}
+LIVE_STATES = ("sending",)
+STATE_LABELS = {"queued": "waiting", "sending": "with a worker", "sent": "sent", "delivered": "delivered",
+                "read": "read", "failed": "failed", "skipped": "skipped", "cancelled": "cancelled"}
+
+# Provider error codes and recorded reasons, in words an organizer can act on.
+ERROR_CODES = {
+    21610: "The person replied STOP to our number at their carrier: they are now marked as opted out.",
+    21211: "Not a valid phone number: left out of broadcasts until it writes in again.",
+    21614: "Not a mobile number (cannot receive SMS): left out until it writes in again.",
+    21408: "Sending to this country is not enabled on the Twilio account.",
+    21612: "The carrier cannot route a message to this number.",
+    21606: "Our sending number cannot send to this number.",
+    21617: "The message is too long for the provider.",
+    21910: "The sender and the recipient are on different channels (SMS/WhatsApp).",
+    20429: "The provider kept refusing for too many requests (rate limit).",
+    30001: "The provider's queue was full.",
+    30003: "The phone is switched off or out of coverage.",
+    30004: "The number blocks messages from us.",
+    30005: "The number does not exist at the carrier.",
+    30006: "A landline, or a carrier that cannot receive it.",
+    30007: "The carrier filtered it as spam.",
+    30008: "The carrier reported an unknown error.",
+    63016: "Outside WhatsApp's 24-hour window: free text is not allowed; a template is needed.",
+    63018: "WhatsApp's rate limit for our number was exceeded.",
+}
+REASONS = {
+    "opted_out": "Opted out (sent STOP).",
+    "invalid_number": "Invalid number.",
+    "whatsapp_window_closed": "Last WhatsApp message more than 24 hours ago and no template was given.",
+    "broadcast_cancelled": "Not sent: the broadcast was cancelled.",
+    "rate_limited": "The provider kept refusing for too many requests.",
+    "provider_error": "The provider refused the message.",
+    "provider_unavailable": "The provider could not be reached after several tries.",
+    "undelivered": "The carrier could not deliver it.",
+    "in_doubt": "Being checked against the provider's records after a worker stopped.",
+    "retry_with_template": "Refused outside WhatsApp's 24-hour window; being resent with the template.",
+    "region_not_enabled": "Sending to this country is not enabled.",
+    "unreachable": "The carrier cannot reach this number.",
+    "too_long": "Too long for the provider.",
+    "sender_not_capable": "Our number cannot send to this number.",
+    "channel_mismatch": "Sender and recipient are on different channels.",
+}
+
+
+def _services():
+    return current_app.extensions["streetline"]
+
+
+class _LanguageNames(dict):
+    """Language code -> its own name from content/languages.yaml ("Kiswahili", "हिंदी"), else the code."""
+
+    def __missing__(self, code):
+        info = _services().catalog.language_info.get(code, {})
+        return info.get("label") or info.get("name") or code
+
+    def get(self, code, default=None):  # dict.get() skips __missing__
+        return self[code]
+
+
+LANGUAGE_NAMES = _LanguageNames()
+
+
+def _org():
+    return _services().catalog.org(g.account.organization)
+
+
+def _wants_json() -> bool:
+    return request.is_json or "application/json" in request.headers.get("Accept", "")
+
+
+def explain(reason: str | None, code: int | None) -> str:
+    if code in ERROR_CODES:
+        return ERROR_CODES[code]
+    return REASONS.get(reason or "", (reason or "unknown").replace("_", " ").capitalize() + ".")
+
+
+def _who(created_by: str) -> str:
+    """Broadcasts from the organizer SMS command are created by a phone number: never shown whole."""
+    return mask(created_by) if re.fullmatch(r"\+\d{7,15}", created_by or "") else (created_by or "—")
+
+
+# --------------------------------------------------------------------------- input
+
+
+def _options(org) -> dict:
+    """What the segment picker offers (and the only values accepted) for this organization."""
+    places = sorted(_services().catalog.places(org.slug), key=lambda p: (p.city, p.name(org.default_language)))
+    return {
+        "cities": list(org.cities),
+        "markets": [(p.id, p.name(org.default_language), p.city, p.kind) for p in places],
+        "trades": list(TRADES),
+        "languages": list(org.languages),
+        "channels": list(CHANNELS),
+    }
+
+
+def _many(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise broadcasts.BroadcastError("segment values must be lists of strings")
+    return list(dict.fromkeys(v.strip() for v in value if v.strip()))
+
+
+def _registered(value):
+    if value in (None, "", "any"):
+        return None
+    if value in (True, "yes", "true", "members"):
+        return True
+    if value in (False, "no", "false", "contacts"):
+        return False
+    raise broadcasts.BroadcastError("registered must be any, yes (members only) or no (not registered)")
+
+
+def parse(org, data: dict, *, strict: bool = True) -> dict:
+    """{name, segment, texts, template} from the page's JSON (or the form turned into the same shape).
+    strict=False (the live preview) lets texts be empty: the count still shows while one types."""
+    opts = _options(org)
+    raw_segment = data.get("segment")
+    raw_segment = {} if raw_segment is None else raw_segment
+    if not isinstance(raw_segment, dict):
+        raise broadcasts.BroadcastError("segment must be an object")
+    unknown = set(raw_segment) - {"cities", "markets", "trades", "languages", "registered", "channels"}
+    if unknown:
+        raise broadcasts.BroadcastError(f"unknown segment field(s): {', '.join(sorted(unknown))}")
+    segment = {}
+    for field, allowed in (("cities", opts["cities"]), ("trades", opts["trades"]),
+                           ("languages", opts["languages"]), ("channels", opts["channels"])):
+        values = _many(raw_segment.get(field))
+        folded = {a.casefold(): a for a in allowed}
+        for value in values:
+            if value.casefold() not in folded:
+                raise broadcasts.BroadcastError(
+                    f"unknown {SINGULAR[field]} {value!r}: choose from {', '.join(allowed)}")
+        segment[field] = [folded[v.casefold()] for v in values]
+    try:  # ids ("nbo.gikomba") or names ("Gikomba") of this organization's places only
+        segment["markets"] = list(resolve_markets(_services().catalog, org.slug,
+                                                  tuple(_many(raw_segment.get("markets")))))
+    except SegmentError as exc:
+        raise broadcasts.BroadcastError(f"{exc}: choose markets from the list") from None
+    segment["registered"] = _registered(raw_segment.get("registered"))
+    if not segment["channels"]:
+        segment.pop("channels")
+    elif set(segment["channels"]) == set(CHANNELS):
+        segment.pop("channels")
+    if segment["registered"] is False and (segment["cities"] or segment["markets"] or segment["trades"]):
+        raise broadcasts.BroadcastError("cities, markets and trades select registered members: "
+                                        "choose 'members only' or 'anyone', not 'not registered'")
+
+    raw_texts = data.get("texts")
+    raw_texts = {} if raw_texts is None else raw_texts
+    if not isinstance(raw_texts, dict):
+        raise broadcasts.BroadcastError("texts must be an object: language -> text")
+    texts = {}
+    for lang, text in raw_texts.items():
+        if lang not in org.languages:
+            raise broadcasts.BroadcastError(
+                f"language {lang!r} is not one of this organization's ({', '.join(org.languages)})")
+        if not isinstance(text, str):
+            raise broadcasts.BroadcastError(f"the {LANGUAGE_NAMES.get(lang, lang)} text must be a string")
+        text = text.replace("\r\n", "\n").replace("\r", "\n")  # browsers send CRLF; the counter sees LF
+        if len(text.strip()) > MAX_TEXT:
+            raise broadcasts.BroadcastError(
+                f"The {LANGUAGE_NAMES.get(lang, lang)} text is {len(text.strip())} characters long: "
+                f"the limit is {MAX_TEXT}.")
+        if text.strip():
+            texts[lang] = text
+    if strict and not texts:
+        raise broadcasts.BroadcastError("Write the message: the text is empty.")
+    if strict and org.default_language not in texts:
+        raise broadcasts.BroadcastError(
+            f"Write the {LANGUAGE_NAMES.get(org.default_language, org.default_language)} text: everyone whose "
+            "language has no text gets that one.")
+
+    template = data.get("template") or None
+    if isinstance(template, dict) and not str(template.get("content_sid") or "").strip():
+        template = None
+    if template is not None:
+        if not isinstance(template, dict):
+            raise broadcasts.BroadcastError("template must be an object {content_sid, variables}")
+        sid = str(template.get("content_sid") or "").strip()
+        if not re.fullmatch(r"HX[0-9a-fA-F]{32}", sid):
+            raise broadcasts.BroadcastError("The WhatsApp template must be a Content SID: HX and 32 hex digits.")
+        template = {"content_sid": sid, "variables": template.get("variables") or {}}
+    name = data.get("name") or ""
+    if not isinstance(name, str) or len(name) > 200:
+        raise broadcasts.BroadcastError("the name must be text of at most 200 characters")
+    return {"name": name.strip(), "segment": segment, "texts": texts, "template": template}
+
+
+def _template_variables(raw: str) -> dict:
+    """'1=Gikomba' per line -> {"1": "Gikomba"}."""
+    out = {}
+    for number, line in enumerate((raw or "").replace("\r\n", "\n").split("\n"), 1):
+        if not line.strip():
+            continue
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip():
+            raise broadcasts.BroadcastError(f"template variables, line {number}: write it as 1=value")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _from_form(org, form) -> dict:
+    """The compose form as the JSON shape parse() reads."""
+    data = {
+        "name": form.get("name", ""),
+        "segment": {"cities": form.getlist("cities"), "markets": form.getlist("markets"),
+                    "trades": form.getlist("trades"), "languages": form.getlist("languages"),
+                    "channels": form.getlist("channels") or list(CHANNELS),
+                    "registered": form.get("registered", "any")},
+        "texts": {lang: form.get(f"text_{lang}", "") for lang in org.languages},
+    }
+    sid = form.get("template_sid", "").strip()
+    if sid:
+        data["template"] = {"content_sid": sid, "variables": _template_variables(form.get("template_vars", ""))}
+    extra = [k for k in form if k.startswith("text_") and k[5:] not in org.languages]
+    if extra:
+        raise broadcasts.BroadcastError(
+            f"language {extra[0][5:]!r} is not one of this organization's ({', '.join(org.languages)})")
+    return data
+
+
+# --------------------------------------------------------------------------- preview
+
+
+def text_info(texts: dict) -> dict:
+    """Per language, what the SMS costs (the text the service sends: stripped, smart-encoded) and the
+    characters that force UCS-2; the same figures segments.js shows while typing."""
+    out = {}
+    for lang, text in texts.items():
+        sent = smart_encode(text.strip())
+        info = segment_info(sent)
+        out[lang] = {"encoding": info.encoding, "segments": info.segments, "characters": len(sent),
+                     "whatsapp_characters": len(text.strip()),
+                     "forcing": list(dict.fromkeys(c for _, c in non_gsm7_chars(sent)))}
+    return out
+
+
+def summarize(org, parsed: dict) -> dict:
+    """The preview the page shows: recipients by channel and language, SMS segments, WhatsApp messages
+    (free text or template), skipped ones with the reason in words."""
+    texts = dict(parsed["texts"])
+    missing_default = org.default_language not in texts
+    if missing_default:  # still count who would get it while the organizer writes
+        texts[org.default_language] = "."
+    p = broadcasts.preview(_services(), organization=org.slug, segment=parsed["segment"], texts=texts,
+                           template=parsed["template"])
+    sms = [grp for grp in p["groups"] if grp["channel"] == "sms"]
+    wa = [grp for grp in p["groups"] if grp["channel"] == "whatsapp"]
+    by_language: dict[str, int] = {}
+    for grp in p["groups"]:
+        by_language[grp["language"]] = by_language.get(grp["language"], 0) + grp["recipients"]
+    return {
+        "recipients": p["recipients"],
+        "sms": {"recipients": sum(grp["recipients"] for grp in sms),
+                "segments": None if missing_default else p["sms_segments"]},
+        "whatsapp": {"recipients": sum(grp["recipients"] for grp in wa),
+                     "text": sum(grp["recipients"] for grp in wa if grp["mode"] == "text"),
+                     "template": sum(grp["recipients"] for grp in wa if grp["mode"] == "template")},
+        "by_language": by_language,
+        "groups": p["groups"] if not missing_default else
+        [{**grp, "segments_each": None, "segments_total": None} for grp in p["groups"]],
+        "skipped": [{"reason": reason, "count": n, "explanation": explain(reason, None)}
+                    for reason, n in sorted(p["skipped"].items())],
+        "texts": text_info(parsed["texts"]),
+        "missing_texts": [lang for lang in org.languages if lang not in parsed["texts"]],
+        "complete": not missing_default,
+    }
+
+
+@bp.post("/preview")
+@login_required
+def preview_json():
+    org = _org()
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return jsonify(error="send a JSON object {segment, texts, template}", status=400), 400
+    try:
+        return jsonify(summarize(org, parse(org, data, strict=False)))
+    except broadcasts.BroadcastError as exc:
+        return jsonify(error=str(exc), status=400), 400
+
+
+# --------------------------------------------------------------------------- list and compose
 
 
 @bp.get("")
 @login_required
 def index():
-    return render_template("dashboard/placeholder.html", title="broadcasts")
+    rows = broadcasts.list_broadcasts(_services(), g.account.organization, limit=100, counts=True)
+    for row in rows:
+        row["who"] = _who(row["created_by"])
+    return render_template("dashboard/broadcasts/index.html", rows=rows, state_labels=STATE_LABELS)
+
+
+def _compose_page(org, values: dict, *, preview=None, error=None, status=200, compose_id=None):
+    catalog = _services().catalog
+    return render_template("dashboard/broadcasts/compose.html", options=_options(org), values=values,
+                           unicode_languages=[lang for lang in org.languages
+                                              if not catalog.sms_is_gsm7(org.slug, lang)],
+                           preview=preview, error=error, language_names=LANGUAGE_NAMES,
+                           compose_id=compose_id or secrets.token_urlsafe(16), max_text=MAX_TEXT,
+                           text_info=text_info({k: v for k, v in values["texts"].items() if v.strip()})), status
+
+
+def _values_from(source, org) -> dict:
+    """Form or query values for re-rendering the form exactly as the organizer left it."""
+    def many(name):
+        out = []
+        for v in source.getlist(name):
+            out.extend(x.strip() for x in v.split(",") if x.strip())
+        return out
+
+    return {
+        "name": source.get("name", ""),
+        "cities": many("cities"), "markets": many("markets"), "trades": many("trades"),
+        "languages": many("languages"), "channels": many("channels") or list(CHANNELS),
+        "registered": source.get("registered", "any") if source.get("registered") in ("any", "yes", "no") else "any",
+        "texts": {lang: source.get(f"text_{lang}", "") for lang in org.languages},
+        "template_sid": source.get("template_sid", ""), "template_vars": source.get("template_vars", ""),
+    }
+
+
+@bp.get("/new")
+@login_required
+def compose():
+    org = _org()
+    values = _values_from(request.args, org)
+    markets = {m[0] for m in _options(org)["markets"]}
+    values["markets"] = [m for m in values["markets"] if m in markets]  # a stale link never pre-selects junk
+    return _compose_page(org, values)[0]
+
+
+@bp.post("/new")
+@login_required
+def compose_post():
+    org, services = _org(), _services()
+    values = _values_from(request.form, org)
+    compose_id = request.form.get("compose_id") or secrets.token_urlsafe(16)
+    action = request.form.get("action", "preview")
+    if action not in ("preview", "send"):
+        return _compose_page(org, values, error="Choose Preview or Send.", status=400, compose_id=compose_id)
+    try:
+        parsed = parse(org, _from_form(org, request.form))
+        summary = summarize(org, parsed)
+    except broadcasts.BroadcastError as exc:
+        return _compose_page(org, values, error=str(exc), status=400, compose_id=compose_id)
+    if action == "preview":
+        return _compose_page(org, values, preview=summary, compose_id=compose_id)
+    if not summary["recipients"]:
+        return _compose_page(org, values, preview=summary, status=400, compose_id=compose_id,
+                             error="No one matches this segment: nothing to send.")
+
+    # One broadcast per compose form, also when Send is pressed twice or the POST is retried.
+    key = f"streetline:dashboard:broadcast-compose:{org.slug}:{compose_id[:64]}"
+    redis = services.redis
+    if redis is not None and not redis.set(key, "pending", nx=True, ex=24 * 3600):
+        existing = redis.get(key)
+        if existing and existing.isdigit():
+            return redirect(url_for(".detail", broadcast_id=int(existing)), 303)
+        return _compose_page(org, values, preview=summary, status=409, compose_id=compose_id,
+                             error="This broadcast is already being sent: open Broadcasts to watch it.")
+    try:
+        bid = broadcasts.create_broadcast(services, org.slug, parsed["segment"], parsed["texts"],
+                                          parsed["template"], created_by=g.account.email, name=parsed["name"])
+        started = broadcasts.send_broadcast(services, bid, org.slug)
+    except broadcasts.BroadcastError as exc:
+        if redis is not None:
+            redis.delete(key)
+        return _compose_page(org, values, preview=summary, error=str(exc), status=400, compose_id=compose_id)
+    if redis is not None:
+        redis.set(key, str(bid), ex=24 * 3600)
+    audit(services, org.slug, g.account.id, "broadcast.send", target=str(bid),
+          detail={"recipients": started["recipients"], "segment": parsed["segment"]})
+    flash(f"Sending to {summary['recipients']} recipient(s). This page updates as messages go out.", "info")
+    return redirect(url_for(".detail", broadcast_id=bid), 303)
+
+
+# --------------------------------------------------------------------------- progress and actions
+
+
+def _progress(broadcast_id: int) -> dict:
+    try:
+        p = broadcasts.progress(_services(), broadcast_id, g.account.organization)
+    except broadcasts.NotFound:
+        abort(404, description="There is no such broadcast in your organization.")
+    p["allowed"] = list(ACTIONS.get(p["state"], ()))
+    p["live"] = p["state"] in LIVE_STATES
+    p["failures"] = [{**f, "explanation": explain(f["reason"], f["error_code"])} for f in p["failures"]]
+    p["created_by"] = _who(p["created_by"])
+    if p["state"] == "draft":  # no recipient rows yet: who it would reach if sent now
+        p["planned"] = broadcasts.preview(_services(), broadcast_id, organization=g.account.organization)["recipients"]
+    return p
+
+
+@bp.get("/<int:broadcast_id>")
+@login_required
+def detail(broadcast_id: int):
+    p = _progress(broadcast_id)
+    return render_template("dashboard/broadcasts/detail.html", p=p, state_labels=STATE_LABELS,
+                           language_names=LANGUAGE_NAMES, texts=text_info(p["texts"]),
+                           place_names={m[0]: m[1] for m in _options(_org())["markets"]})
+
+
+@bp.get("/<int:broadcast_id>/progress")
+@login_required
+def progress_json(broadcast_id: int):
+    response = jsonify(_progress(broadcast_id))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/<int:broadcast_id>/<action>")
+@login_required
+def act(broadcast_id: int, action: str):
+    services, org = _services(), g.account.organization
+    _progress(broadcast_id)  # 404 for another organization's (or no) broadcast, before anything else
+    if action not in ("send", "pause", "resume", "cancel"):
+        abort(404, description="No such action.")
+    try:
+        if action == "send":
+            broadcasts.send_broadcast(services, broadcast_id, org)
+        else:
+            getattr(broadcasts, action)(services, broadcast_id, org)
+    except broadcasts.NotFound:
+        abort(404, description="There is no such broadcast in your organization.")
+    except broadcasts.BroadcastError as exc:
+        message = str(exc)
+        if _wants_json():
+            return jsonify(error=message, status=409), 409
+        flash(message, "error")
+        return redirect(url_for(".detail", broadcast_id=broadcast_id), 303)
+    audit(services, org, g.account.id, f"broadcast.{action}", target=str(broadcast_id))
+    if _wants_json():
+        return jsonify(_progress(broadcast_id))
+    done = {"send": "Sending started.", "pause": "Paused: nothing more goes out until you resume.",
+            "resume": "Resumed.", "cancel": "Cancelled: nothing more will be sent."}
+    flash(done[action], "info")
+    return redirect(url_for(".detail", broadcast_id=broadcast_id), 303)
