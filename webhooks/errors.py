@@ -15,7 +15,7 @@ def init_app(app: Flask) -> None:
         if _wants_page():
             return render_template("dashboard/error.html", code=exc.code, name=exc.name,
                                    description=exc.description), exc.code
-        return jsonify(error=exc.name, status=exc.code), exc.code
+        return jsonify(error=exc.name, message=exc.description, status=exc.code), exc.code
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
