@@ -11,7 +11,7 @@
       options.credentials = "same-origin";
       return fetch(url, options).then(function (response) {
         return response.json().catch(function () { return {}; }).then(function (body) {
-          if (!response.ok) { throw new Error(body.error || ("HTTP " + response.status)); }
+          if (!response.ok) { throw new Error(body.message || body.error || ("HTTP " + response.status)); }
           return body;
         });
       });
