@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from bot import features, flows, keywords, routes, spool  # noqa: F401  features registers routes
+from bot import features, flows, handover, keywords, routes, spool  # noqa: F401  features registers routes
 from bot.inbound import Inbound
 from bot.models import utcnow
 from bot.outcome import Outcome
@@ -178,7 +178,7 @@ def handle(turn: Turn, store: SessionStore) -> None:
         if opted_out:
             out.contact_changes.update(opted_out=False, opted_in_at=utcnow())
             turn.say("optin.confirm")
-        else:
+        elif not handover.held(turn):
             turn.say("menu.main")
         return
     if word in keywords.HELP or word in turn.services.catalog.keywords("help"):
@@ -186,6 +186,8 @@ def handle(turn: Turn, store: SessionStore) -> None:
         return
     if opted_out:
         return  # stored; carriers block replies to opted-out numbers and we respect it on WhatsApp too
+    if handover.held(turn):
+        return  # an organizer has this conversation: stored, shown on their page, no bot answer or flow
 
     session = store.get(slug, phone)
     if session and session.get("expired"):
