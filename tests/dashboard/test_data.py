@@ -9,7 +9,7 @@ import json
 import re
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import openpyxl
 import pytest
@@ -197,7 +197,7 @@ def test_the_page_links_anonymised_exports_with_its_filters(signed_in, seeded, a
         link = re.search(rf'<a [^>]*id="export-{fmt}"[^>]*>', page, re.S).group(0)
         assert 'data-anonymised="yes"' in link
         href = re.search(r'href="([^"]+)"', link).group(1).replace("&amp;", "&")
-        assert href.startswith(f"/data/export?") and f"format={fmt}" in href
+        assert href.startswith("/data/export?") and f"format={fmt}" in href
         assert "from=2026-01-05" in href and "to=2026-02-01" in href and "category=eviction" in href
     assert 'id="export-form"' in page
     assert 'id="export-full-form"' not in page  # organizers do not get the full export

@@ -7,29 +7,27 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlparse
 
-from flask import Blueprint, Flask, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, abort, g, redirect, render_template, request, session, url_for
 
 from bot import accounts
+from webhooks.dashboard.common import current_services
 
 bp = Blueprint("auth", __name__)
 
-
-def _services():
-    return current_app.extensions["streetline"]
 
 
 def init_app(app: Flask) -> None:
     @app.before_request
     def load_account():
         user_id = session.get("uid")
-        g.account = accounts.get_account(_services(), user_id) if user_id else None
+        g.account = accounts.get_account(current_services(), user_id) if user_id else None
         if user_id and g.account is None:
             session.clear()
 
     @app.context_processor
     def account_context():
         account = g.get("account")
-        catalog = _services().catalog
+        catalog = current_services().catalog
         org = catalog.organizations.get(account.organization) if account else None
         return {"account": account, "org": org}
 
@@ -69,7 +67,7 @@ def login():
         email = request.form.get("email", "")
         address = request.remote_addr or "unknown"
         try:
-            account = accounts.authenticate(_services(), email, request.form.get("password", ""), address)
+            account = accounts.authenticate(current_services(), email, request.form.get("password", ""), address)
         except accounts.Locked:
             account, status = None, 429
             error = "Too many failed sign-ins. Wait 15 minutes, or ask an admin to reset your password."

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from flask import (Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request,
+from flask import (Blueprint, abort, flash, g, jsonify, redirect, render_template, request,
                    url_for)
 
 from bot import broadcasts
@@ -28,6 +28,7 @@ from bot.members import TRADES
 from bot.phones import mask
 from content.sms import non_gsm7_chars, segment_info, smart_encode
 from webhooks.dashboard.auth import login_required
+from webhooks.dashboard.common import current_services, current_org
 
 bp = Blueprint("broadcasts", __name__, url_prefix="/broadcasts")
 
@@ -78,15 +79,12 @@ REASONS = {
 }
 
 
-def _services():
-    return current_app.extensions["streetline"]
-
 
 class _LanguageNames(dict):
     """Language code -> its own name from content/languages.yaml ("Kiswahili", "हिंदी"), else the code."""
 
     def __missing__(self, code):
-        info = _services().catalog.language_info.get(code, {})
+        info = current_services().catalog.language_info.get(code, {})
         return info.get("label") or info.get("name") or code
 
     def get(self, code, default=None):  # dict.get() skips __missing__
@@ -95,9 +93,6 @@ class _LanguageNames(dict):
 
 LANGUAGE_NAMES = _LanguageNames()
 
-
-def _org():
-    return _services().catalog.org(g.account.organization)
 
 
 def _wants_json() -> bool:
@@ -120,7 +115,7 @@ def _who(created_by: str) -> str:
 
 def _options(org) -> dict:
     """What the segment picker offers (and the only values accepted) for this organization."""
-    places = sorted(_services().catalog.places(org.slug), key=lambda p: (p.city, p.name(org.default_language)))
+    places = sorted(current_services().catalog.places(org.slug), key=lambda p: (p.city, p.name(org.default_language)))
     return {
         "cities": list(org.cities),
         "markets": [(p.id, p.name(org.default_language), p.city, p.kind) for p in places],
@@ -172,7 +167,7 @@ def parse(org, data: dict, *, strict: bool = True) -> dict:
                     f"unknown {SINGULAR[field]} {value!r}: choose from {', '.join(allowed)}")
         segment[field] = [folded[v.casefold()] for v in values]
     try:  # ids ("nbo.gikomba") or names ("Gikomba") of this organization's places only
-        segment["markets"] = list(resolve_markets(_services().catalog, org.slug,
+        segment["markets"] = list(resolve_markets(current_services().catalog, org.slug,
                                                   tuple(_many(raw_segment.get("markets")))))
     except SegmentError as exc:
         raise broadcasts.BroadcastError(f"{exc}: choose markets from the list") from None
@@ -282,7 +277,7 @@ def summarize(org, parsed: dict) -> dict:
     missing_default = org.default_language not in texts
     if missing_default:  # still count who would get it while the organizer writes
         texts[org.default_language] = "."
-    p = broadcasts.preview(_services(), organization=org.slug, segment=parsed["segment"], texts=texts,
+    p = broadcasts.preview(current_services(), organization=org.slug, segment=parsed["segment"], texts=texts,
                            template=parsed["template"])
     sms = [grp for grp in p["groups"] if grp["channel"] == "sms"]
     wa = [grp for grp in p["groups"] if grp["channel"] == "whatsapp"]
@@ -310,7 +305,7 @@ def summarize(org, parsed: dict) -> dict:
 @bp.post("/preview")
 @login_required
 def preview_json():
-    org = _org()
+    org = current_org()
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         return jsonify(error="send a JSON object {segment, texts, template}", status=400), 400
@@ -326,14 +321,14 @@ def preview_json():
 @bp.get("")
 @login_required
 def index():
-    rows = broadcasts.list_broadcasts(_services(), g.account.organization, limit=100, counts=True)
+    rows = broadcasts.list_broadcasts(current_services(), g.account.organization, limit=100, counts=True)
     for row in rows:
         row["who"] = _who(row["created_by"])
     return render_template("dashboard/broadcasts/index.html", rows=rows, state_labels=STATE_LABELS)
 
 
 def _compose_page(org, values: dict, *, preview=None, error=None, status=200, compose_id=None):
-    catalog = _services().catalog
+    catalog = current_services().catalog
     return render_template("dashboard/broadcasts/compose.html", options=_options(org), values=values,
                            unicode_languages=[lang for lang in org.languages
                                               if not catalog.sms_is_gsm7(org.slug, lang)],
@@ -363,7 +358,7 @@ def _values_from(source, org) -> dict:
 @bp.get("/new")
 @login_required
 def compose():
-    org = _org()
+    org = current_org()
     values = _values_from(request.args, org)
     markets = {m[0] for m in _options(org)["markets"]}
     values["markets"] = [m for m in values["markets"] if m in markets]  # a stale link never pre-selects junk
@@ -373,7 +368,7 @@ def compose():
 @bp.post("/new")
 @login_required
 def compose_post():
-    org, services = _org(), _services()
+    org, services = current_org(), current_services()
     values = _values_from(request.form, org)
     compose_id = request.form.get("compose_id") or secrets.token_urlsafe(16)
     action = request.form.get("action", "preview")
@@ -420,7 +415,7 @@ def compose_post():
 
 def _progress(broadcast_id: int) -> dict:
     try:
-        p = broadcasts.progress(_services(), broadcast_id, g.account.organization)
+        p = broadcasts.progress(current_services(), broadcast_id, g.account.organization)
     except broadcasts.NotFound:
         abort(404, description="There is no such broadcast in your organization.")
     p["allowed"] = list(ACTIONS.get(p["state"], ()))
@@ -428,7 +423,7 @@ def _progress(broadcast_id: int) -> dict:
     p["failures"] = [{**f, "explanation": explain(f["reason"], f["error_code"])} for f in p["failures"]]
     p["created_by"] = _who(p["created_by"])
     if p["state"] == "draft":  # no recipient rows yet: who it would reach if sent now
-        p["planned"] = broadcasts.preview(_services(), broadcast_id, organization=g.account.organization)["recipients"]
+        p["planned"] = broadcasts.preview(current_services(), broadcast_id, organization=g.account.organization)["recipients"]
     return p
 
 
@@ -438,7 +433,7 @@ def detail(broadcast_id: int):
     p = _progress(broadcast_id)
     return render_template("dashboard/broadcasts/detail.html", p=p, state_labels=STATE_LABELS,
                            language_names=LANGUAGE_NAMES, texts=text_info(p["texts"]),
-                           place_names={m[0]: m[1] for m in _options(_org())["markets"]})
+                           place_names={m[0]: m[1] for m in _options(current_org())["markets"]})
 
 
 @bp.get("/<int:broadcast_id>/progress")
@@ -452,7 +447,7 @@ def progress_json(broadcast_id: int):
 @bp.post("/<int:broadcast_id>/<action>")
 @login_required
 def act(broadcast_id: int, action: str):
-    services, org = _services(), g.account.organization
+    services, org = current_services(), g.account.organization
     _progress(broadcast_id)  # 404 for another organization's (or no) broadcast, before anything else
     if action not in ("send", "pause", "resume", "cancel"):
         abort(404, description="No such action.")

@@ -17,13 +17,11 @@ from bot import conversations, handover
 from bot.answers import dates
 from bot.models import utcnow
 from webhooks.dashboard.auth import login_required
+from webhooks.dashboard.common import current_services
 
 bp = Blueprint("conversations", __name__, url_prefix="/conversations")
 POLL_SECONDS = 4
 
-
-def _services():
-    return current_app.extensions["streetline"]
 
 
 def _org() -> str:
@@ -31,7 +29,7 @@ def _org() -> str:
 
 
 def _tz():
-    return dates.zone(_services().catalog.organizations.get(_org()))
+    return dates.zone(current_services().catalog.organizations.get(_org()))
 
 
 def _local(value: datetime | None, fmt: str = "%d %b %H:%M") -> str:
@@ -56,7 +54,7 @@ def _no_store(response):
 
 
 def _contact_or_404(contact_id: int) -> conversations.ContactInfo:
-    contact = conversations.get_contact(_services(), _org(), contact_id)
+    contact = conversations.get_contact(current_services(), _org(), contact_id)
     if contact is None:
         abort(404, description="There is no such conversation in your organization.")
     return contact
@@ -91,10 +89,10 @@ def index():
     q = request.args.get("q", "").strip()[:100]
     taken_over = request.args.get("taken_over") in ("1", "yes", "on")
     page = _page_number(request.args.get("page"))
-    found = conversations.list_conversations(_services(), _org(), q=q, taken_over=taken_over, page=page)
+    found = conversations.list_conversations(current_services(), _org(), q=q, taken_over=taken_over, page=page)
     return _no_store(render_template("dashboard/conversations/index.html", found=found, q=q,
                                      taken_over=taken_over, now=utcnow(),
-                                     handover_minutes=_services().settings.handover_minutes))
+                                     handover_minutes=current_services().settings.handover_minutes))
 
 
 @bp.get("/<int:contact_id>")
@@ -105,7 +103,7 @@ def thread(contact_id: int):
 
 
 def _render_thread(contact, page: int = 1, error: str | None = None, draft: str = "", status: int = 200):
-    services = _services()
+    services = current_services()
     found = conversations.thread(services, _org(), contact.id, page=page)
     _localize(found["items"])
     view = handover.active(services, _org(), contact.id)
@@ -120,7 +118,7 @@ def _render_thread(contact, page: int = 1, error: str | None = None, draft: str 
 @login_required
 def messages(contact_id: int):
     """The page's poll: messages after the ids it has, recent statuses, and the handover state."""
-    services = _services()
+    services = current_services()
     contact = _contact_or_404(contact_id)
     try:
         after_in = max(0, int(request.args.get("after_in") or 0))
@@ -145,7 +143,7 @@ def _done(contact_id: int, message: str, category: str = "success", status: int 
 @bp.post("/<int:contact_id>/take-over")
 @login_required
 def take_over(contact_id: int):
-    services = _services()
+    services = current_services()
     contact = _contact_or_404(contact_id)
     view, started = handover.start(services, _org(), contact_id, g.account.id)
     state = _state(contact, view)
@@ -162,7 +160,7 @@ def take_over(contact_id: int):
 @login_required
 def hand_back(contact_id: int):
     contact = _contact_or_404(contact_id)
-    ended = handover.end(_services(), _org(), contact_id, g.account.id)
+    ended = handover.end(current_services(), _org(), contact_id, g.account.id)
     state = _state(contact, None)
     if ended:
         return _done(contact_id, "Handed back: the bot answers this worker again.", state=state)
@@ -172,7 +170,7 @@ def hand_back(contact_id: int):
 @bp.post("/<int:contact_id>/reply")
 @login_required
 def reply(contact_id: int):
-    services = _services()
+    services = current_services()
     contact = _contact_or_404(contact_id)
     if request.is_json:
         data = request.get_json(silent=True)

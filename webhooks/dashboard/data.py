@@ -6,21 +6,19 @@ is a POST from an admin with a reason (CSRF-checked, audited). Bad filters are a
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request
+from flask import Blueprint, Response, abort, g, jsonify, render_template, request
 
 from bot import exports, stats
 from bot.reports import CATEGORIES, STATUSES
 from webhooks.dashboard.auth import admin_required, login_required
+from webhooks.dashboard.common import current_services
 
 bp = Blueprint("data", __name__, url_prefix="/data")
 
 
-def _services():
-    return current_app.extensions["streetline"]
-
 
 def _chart_filters() -> stats.ReportFilters:
-    services = _services()
+    services = current_services()
     try:
         return stats.chart_filters(request.args, services.catalog, g.account.organization)
     except stats.FilterError as exc:
@@ -34,7 +32,7 @@ def _places(services, org: str) -> list:
 @bp.get("")
 @login_required
 def index():
-    services, org = _services(), g.account.organization
+    services, org = current_services(), g.account.organization
     filters = _chart_filters()
     figures = stats.figures(services, org, filters)
     return render_template("dashboard/data/index.html", figures=figures, filters=filters,
@@ -45,7 +43,7 @@ def index():
 @bp.get("/figures.json")
 @login_required
 def figures_json():
-    return jsonify(stats.figures(_services(), g.account.organization, _chart_filters()).json())
+    return jsonify(stats.figures(current_services(), g.account.organization, _chart_filters()).json())
 
 
 def _send(services, values, *, anonymised: bool, reason: str | None = None) -> Response:
@@ -79,11 +77,11 @@ def export():
     if request.args.get("anonymised", "1").strip().lower() in ("0", "no", "false", "off"):
         abort(400, description="Exports with the reporters' details are made by an admin with the form "
                                "on the Data page, giving a reason.")
-    return _send(_services(), request.args, anonymised=True)
+    return _send(current_services(), request.args, anonymised=True)
 
 
 @bp.post("/export/full")
 @admin_required
 def export_full():
     """A full export (admins): form fields format, reason and the filters."""
-    return _send(_services(), request.form, anonymised=False, reason=request.form.get("reason"))
+    return _send(current_services(), request.form, anonymised=False, reason=request.form.get("reason"))

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, current_app, g, render_template
+from flask import Blueprint, g, render_template
 from sqlalchemy import func, select
 
 from bot.models import Broadcast, Handover, Member, Report, ReportCluster, utcnow
 from webhooks.dashboard.auth import login_required
+from webhooks.dashboard.common import current_services
 
 bp = Blueprint("home", __name__)
 
@@ -15,7 +16,7 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 @login_required
 def index():
-    services, org = current_app.extensions["streetline"], g.account.organization
+    services, org = current_services(), g.account.organization
     now = utcnow()
     with services.db() as session:
         def count(query) -> int:
@@ -37,11 +38,4 @@ def index():
             select(ReportCluster).where(ReportCluster.organization == org, ReportCluster.count > 1,
                                         ReportCluster.last_at >= now - timedelta(hours=72))
             .order_by(ReportCluster.count.desc()).limit(5)).all()
-    return render_template("dashboard/home.html", figures=figures, clusters=clusters,
-                           place_name=lambda pid: _place_name(services, pid))
-
-
-def _place_name(services, place_id):
-    from bot.reports import place_name
-
-    return place_name(services.catalog, place_id) if place_id else None
+    return render_template("dashboard/home.html", figures=figures, clusters=clusters)

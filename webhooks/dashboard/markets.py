@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from bot import live, market_desk, roster
 from bot.answers import dates
 from bot.broadcasts import BroadcastError
 from bot.models import MARKET_STATES, utcnow
 from webhooks.dashboard.auth import login_required
+from webhooks.dashboard.common import current_services, current_org
 
 bp = Blueprint("markets", __name__, url_prefix="/markets")
 
@@ -24,12 +25,6 @@ STATE_HELP = {"open": "trading as usual", "closed": "no trading",
               "restricted": "partly open (say what in the reason)"}
 
 
-def _services():
-    return current_app.extensions["streetline"]
-
-
-def _org():
-    return _services().catalog.org(g.account.organization)
 
 
 def _who() -> str:
@@ -40,19 +35,11 @@ def _who() -> str:
 def helpers():
     if g.get("account") is None:
         return {}
-    services, org = _services(), _org()
+    org = current_org()
     tz = dates.zone(org)
 
     def local(value, fmt: str = "%a %d %b %Y %H:%M"):
         return value.astimezone(tz).strftime(fmt) if value else ""
-
-    def place_name(place_id, fallback=None):
-        if not place_id:
-            return fallback or ""
-        try:
-            return services.catalog.place(place_id).name(org.default_language)
-        except KeyError:
-            return fallback or place_id
 
     def until(value):
         """An end at local midnight reads as the end of the day before, as the SMS says it."""
@@ -63,13 +50,13 @@ def helpers():
             return "end of " + (moment - timedelta(days=1)).strftime("%a %d %b %Y")
         return moment.strftime("%a %d %b %Y %H:%M")
 
-    return {"local": local, "until": until, "place_name": place_name, "who": market_desk.show_who, "tz_name": str(tz),
+    return {"local": local, "until": until, "who": market_desk.show_who, "tz_name": str(tz),
             "state_labels": STATE_LABELS, "state_help": STATE_HELP, "states": MARKET_STATES,
             "local_input": lambda v: market_desk.local_input(v, org)}
 
 
 def _place(place_id: str):
-    place = live.org_place(_services().catalog, g.account.organization, place_id)
+    place = live.org_place(current_services().catalog, g.account.organization, place_id)
     if place is None:
         abort(404, description="That market is not one of your organization's places.")
     return place
@@ -91,7 +78,7 @@ def index():
 
 
 def _index(relief_form: dict | None = None, relief_error: str | None = None, status: int = 200):
-    services, org = _services(), _org()
+    services, org = current_services(), current_org()
     now = live.current_statuses(services, org.slug)
     counts = roster.counts_by_place(services, org.slug)
     places = services.catalog.places(org.slug)
@@ -116,7 +103,7 @@ def detail(place_id: str):
 
 
 def _detail(place, form: dict | None = None, error: str | None = None, status: int = 200):
-    services, org = _services(), _org()
+    services, org = current_services(), current_org()
     current = live.current_statuses(services, org.slug).get(place.id)
     history = live.status_history(services, org.slug, place.id, limit=30)
     change_id = request.args.get("change", "")
@@ -143,10 +130,10 @@ def _detail(place, form: dict | None = None, error: str | None = None, status: i
 def set_status(place_id: str):
     place = _place(place_id)
     try:
-        view = market_desk.set_status(_services(), _org(), place.id, request.form, _who())
+        view = market_desk.set_status(current_services(), current_org(), place.id, request.form, _who())
     except market_desk.DeskError as exc:
         return _detail(place, form=request.form, error=str(exc), status=400)
-    org = _org()
+    org = current_org()
     when = ""
     if view.starts_at > view.created_at:  # a status that starts later
         when = " from " + view.starts_at.astimezone(dates.zone(org)).strftime("%a %d %b %H:%M")
@@ -159,7 +146,7 @@ def set_status(place_id: str):
 @login_required
 def add_relief():
     try:
-        view = market_desk.add_relief(_services(), _org(), request.form, _who())
+        view = market_desk.add_relief(current_services(), current_org(), request.form, _who())
     except market_desk.DeskError as exc:
         return _index(relief_form=request.form, relief_error=str(exc), status=400)
     flash(f"Saved: relief distribution at {view.venue}. Workers asking about relief hear it now.")
@@ -169,7 +156,7 @@ def add_relief():
 @bp.post("/relief/<int:relief_id>/cancel")
 @login_required
 def cancel_relief(relief_id: int):
-    services = _services()
+    services = current_services()
     found = market_desk.get_relief(services, g.account.organization, relief_id)
     if found is None:
         abort(404, description="That distribution is not one of your organization's.")
@@ -184,7 +171,7 @@ def cancel_relief(relief_id: int):
 @login_required
 def announce():
     """One click: create and start the broadcast telling the members about one change."""
-    services, org = _services(), _org()
+    services, org = current_services(), current_org()
     kind = request.form.get("kind", "")
     if kind not in market_desk.KINDS:
         abort(400, description="Nothing to announce: kind must be market_status or relief_distribution.")

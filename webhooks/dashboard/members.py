@@ -10,40 +10,21 @@ from flask import Blueprint, abort, current_app, g, render_template, request
 from bot import roster
 from bot.answers import dates
 from webhooks.dashboard.auth import admin_required, login_required
+from webhooks.dashboard.common import current_services, current_org
 
 bp = Blueprint("members", __name__, url_prefix="/members")
 
 TRADE_LABELS = {"vendor": "Vendor", "waste_picker": "Waste picker", "porter": "Porter", "other": "Other"}
 
 
-def _services():
-    return current_app.extensions["streetline"]
-
-
-def _org():
-    return _services().catalog.org(g.account.organization)
 
 
 @bp.context_processor
 def helpers():
     if g.get("account") is None:
         return {}
-    services, org = _services(), _org()
-    tz = dates.zone(org)
-
-    def local(value, fmt: str = "%d %b %Y %H:%M"):
-        return value.astimezone(tz).strftime(fmt) if value else ""
-
-    def place_name(place_id, fallback=None):
-        if not place_id:
-            return fallback or ""
-        try:
-            return services.catalog.place(place_id).name(org.default_language)
-        except KeyError:
-            return fallback or place_id
-
-    return {"local": local, "place_name": place_name, "trade_label": lambda t: TRADE_LABELS.get(t, t or ""),
-            "tz_name": str(tz)}
+    # local() and place_name() come from webhooks/dashboard/common.py
+    return {"trade_label": lambda t: TRADE_LABELS.get(t, t or ""), "tz_name": str(dates.zone(current_org()))}
 
 
 def _no_store(response):
@@ -54,7 +35,7 @@ def _no_store(response):
 @bp.get("")
 @login_required
 def index():
-    services, org = _services(), _org()
+    services, org = current_services(), current_org()
     error = None
     try:
         filters = roster.parse_filters(services.catalog, org.slug, request.args)
@@ -70,12 +51,12 @@ def index():
 @bp.get("/reveals")
 @admin_required
 def reveals():
-    events = roster.recent_reveals(_services(), g.account.organization)
+    events = roster.recent_reveals(current_services(), g.account.organization)
     return _no_store(current_app.make_response(render_template("dashboard/members/reveals.html", events=events)))
 
 
 def _detail(number: str, *, revealed: str | None = None, error: str | None = None, status: int = 200):
-    services, org = _services(), _org()
+    services, org = current_services(), current_org()
     member = roster.get_member(services, org.slug, number)
     if member is None:
         abort(404, description="There is no member with that number in your organization.")
@@ -94,7 +75,7 @@ def detail(number: str):
 @bp.post("/<number>/reveal")
 @admin_required
 def reveal(number: str):
-    services = _services()
+    services = current_services()
     wants_json = request.is_json
     data = (request.get_json(silent=True) or {}) if wants_json else request.form
     reason = data.get("reason", "") if isinstance(data.get("reason", ""), str) else ""

@@ -6,24 +6,22 @@ Views parse the request, call bot.inbox (queries) and bot.reports (changes), ren
 to g.account.organization; another organization's report, cluster or file answers 404."""
 from __future__ import annotations
 
-from flask import (Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request,
+from flask import (Blueprint, abort, flash, g, jsonify, redirect, render_template, request,
                    send_file, url_for)
 
 from bot import inbox as queries
 from bot import reports
 from webhooks.dashboard.auth import login_required
+from webhooks.dashboard.common import current_services
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 REACH = {"sms": "an SMS", "whatsapp": "a WhatsApp message"}
 
 
-def _services():
-    return current_app.extensions["streetline"]
-
 
 def _common(**extra) -> dict:
-    catalog = _services().catalog
+    catalog = current_services().catalog
     return {"statuses": reports.STATUSES, "categories": reports.CATEGORIES,
             "places": queries.place_options(catalog, g.account.organization),
             "category_label": queries.category_label, "status_label": queries.status_label, **extra}
@@ -35,7 +33,7 @@ def _common(**extra) -> dict:
 @bp.get("")
 @login_required
 def inbox():
-    services, org = _services(), g.account.organization
+    services, org = current_services(), g.account.organization
     try:
         filters = queries.parse_filters(services.catalog, org, request.args)
     except queries.FilterError as exc:
@@ -59,7 +57,7 @@ def inbox():
 @bp.get("/map")
 @login_required
 def map_view():
-    services, org = _services(), g.account.organization
+    services, org = current_services(), g.account.organization
     settings = services.settings
     try:
         filters = queries.parse_filters(services.catalog, org, request.args)
@@ -75,7 +73,7 @@ def map_view():
 @bp.get("/map.json")
 @login_required
 def map_json():
-    services, org = _services(), g.account.organization
+    services, org = current_services(), g.account.organization
     try:
         filters = queries.parse_filters(services.catalog, org, request.args)
     except queries.FilterError as exc:
@@ -95,14 +93,14 @@ def map_json():
 
 
 def _detail_or_404(reference: str):
-    found = queries.detail(_services(), g.account.organization, reference)
+    found = queries.detail(current_services(), g.account.organization, reference)
     if found is None:
         abort(404, description=f"There is no report {reference[:20]} in your organization.")
     return found
 
 
 def _render_detail(report, *, error: str | None = None, form: dict | None = None, status: int = 200):
-    services = _services()
+    services = current_services()
     shapes = queries.outlines(services.catalog, g.account.organization,
                               {report.place_id} if report.place_id else set())
     return render_template("dashboard/reports/detail.html", report=report, error=error, form=form or {},
@@ -130,7 +128,7 @@ def _told(reach: str | None, notified: bool) -> str:
 @bp.post("/<reference>/status")
 @login_required
 def change_status(reference: str):
-    services, org = _services(), g.account.organization
+    services, org = current_services(), g.account.organization
     report = _detail_or_404(reference)
     status = (request.form.get("status") or "").strip()
     note = request.form.get("note") or None
@@ -167,7 +165,7 @@ def change_status(reference: str):
 @bp.post("/<reference>/note")
 @login_required
 def add_note(reference: str):
-    services, org = _services(), g.account.organization
+    services, org = current_services(), g.account.organization
     report = _detail_or_404(reference)
     note = (request.form.get("note") or "").strip()
     if not note:
@@ -190,7 +188,7 @@ def _sentence(message: str) -> str:
 @bp.get("/<reference>/media/<int:media_id>")
 @login_required
 def media(reference: str, media_id: int):
-    found = queries.media_file(_services(), g.account.organization, reference, media_id)
+    found = queries.media_file(current_services(), g.account.organization, reference, media_id)
     if found is None:
         abort(404, description="There is no such file for this report.")
     path, content_type = found

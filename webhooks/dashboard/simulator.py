@@ -33,6 +33,7 @@ from werkzeug.test import Client
 
 from bot import simulator as sim
 from webhooks.dashboard.auth import login_required
+from webhooks.dashboard.common import current_services
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator")
 
@@ -41,12 +42,9 @@ POLL_MS = 2000
 DEFAULT_PROFILE = "Test phone"
 
 
-def _services():
-    return current_app.extensions["streetline"]
-
 
 def _org():
-    return _services().catalog.organizations.get(g.account.organization) or abort(404)
+    return current_services().catalog.organizations.get(g.account.organization) or abort(404)
 
 
 def _state(create: bool = True) -> dict | None:
@@ -61,7 +59,7 @@ def _state(create: bool = True) -> dict | None:
 
 
 def _new_phone(state: dict) -> dict:
-    services = _services()
+    services = current_services()
     org = _org()
     try:
         phone = sim.new_phone(services, org.numbers[0], state["owner"])
@@ -82,7 +80,7 @@ def _bad(message: str, status: int = 400):
 
 def _local_media(urls: list[str]) -> list[str]:
     """Simulator photo URLs (PUBLIC_BASE_URL based) as paths on this site, for the page to show."""
-    base = _services().settings.public_base_url.rstrip("/") + sim.MEDIA_ROUTE
+    base = current_services().settings.public_base_url.rstrip("/") + sim.MEDIA_ROUTE
     return [url_for("simulator.media", token=u[len(base):]) if u.startswith(base) else u for u in urls]
 
 
@@ -93,7 +91,7 @@ def _for_page(message: dict) -> dict:
 
 
 def _places(org) -> list[dict]:
-    places = [p for p in _services().catalog.places(org.slug) if p.lat is not None and p.lon is not None]
+    places = [p for p in current_services().catalog.places(org.slug) if p.lat is not None and p.lon is not None]
     return [{"id": p.id, "name": p.name(org.default_language), "kind": p.kind, "city": p.city,
              "lat": p.lat, "lon": p.lon} for p in sorted(places, key=lambda p: (p.city, p.name("en")))]
 
@@ -103,7 +101,7 @@ def _places(org) -> list[dict]:
 def index():
     org = _org()
     state = _state()
-    services = _services()
+    services = current_services()
     phone = state["phone"]
     marks = state["phones"][phone]
     history = [_for_page(m) for m in sim.history(services, org.slug, phone, marks)]
@@ -138,7 +136,7 @@ def _fields() -> dict:
 @login_required
 def send():
     """One message from the simulated phone, through the real signed webhook; answers the TwiML replies."""
-    services = _services()
+    services = current_services()
     settings = services.settings
     org = _org()
     # Photos are bigger than the app-wide limit for Twilio forms.
@@ -194,7 +192,7 @@ def send():
 def _dispatch(form: dict, signature: str) -> tuple[int, str]:
     """POST the signed form through this app's WSGI stack, in-process (see the module docstring)."""
     app = current_app._get_current_object()
-    settings = _services().settings
+    settings = current_services().settings
     public = urlsplit(settings.public_base_url)
     base_url = f"{public.scheme}://{public.netloc}"
     remote = request.remote_addr or "127.0.0.1"
@@ -228,14 +226,14 @@ def messages():
         offset = int(raw) if raw not in (None, "") else None
     except ValueError:
         return _bad("outbox must be a byte offset (a whole number)")
-    found, next_offset = sim.pushed(_services(), org, phone, marks, offset)
+    found, next_offset = sim.pushed(current_services(), org, phone, marks, offset)
     return jsonify(phone=phone, messages=[_for_page(m) for m in found], outbox=next_offset)
 
 
 @bp.get("/media/<token>")
 def media(token: str):
     """A photo a simulated phone sent: public by its unguessable token, like Twilio's media URLs."""
-    found = sim.find_photo(_services().settings, token)
+    found = sim.find_photo(current_services().settings, token)
     if found is None:
         abort(404)
     path, content_type = found

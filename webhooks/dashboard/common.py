@@ -1,0 +1,38 @@
+"""What every organizer page needs: the services, the signed-in organizer's organization, and template
+helpers that show times in that organization's time zone and places by their name."""
+from __future__ import annotations
+
+from flask import Flask, current_app, g
+
+from bot.answers import dates
+
+
+def current_services():
+    return current_app.extensions["streetline"]
+
+
+def current_org():
+    """The signed-in organizer's organization (content catalog object)."""
+    return current_services().catalog.org(g.account.organization)
+
+
+def init_app(app: Flask) -> None:
+    @app.context_processor
+    def page_helpers():
+        if g.get("account") is None:
+            return {}
+        catalog, org = current_services().catalog, current_org()
+        tz = dates.zone(org)
+
+        def local(value, fmt: str = "%d %b %Y %H:%M"):
+            return value.astimezone(tz).strftime(fmt) if value else ""
+
+        def place_name(place_id, fallback=None):
+            if not place_id:
+                return fallback or ""
+            try:
+                return catalog.place(place_id).name(org.default_language)
+            except KeyError:
+                return fallback or place_id
+
+        return {"local": local, "place_name": place_name}
