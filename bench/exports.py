@@ -1,0 +1,112 @@
+"""Report exports at scale: CSV, XLSX and GeoJSON (anonymised, as organizers share them) of N reports
+from a real PostgreSQL, against a floor measured in the same run: the same rows read with one plain
+SELECT and written with the csv module (what any CSV export must at least cost).
+
+    .venv/bin/python bench/exports.py            # 50,000 reports, ~1-2 minutes on 2 cores
+    .venv/bin/python bench/exports.py --reports 10000
+
+Per format: wall seconds (best of --rounds), rows/s, ratio to the floor, bytes, and the peak of Python
+memory allocated while exporting (tracemalloc, a separate pass: it slows the code it watches). Exports
+stream: the peak should stay flat as N grows. Progress on stderr; the last stdout line is one JSON object.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import sys
+import time
+import tracemalloc
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from _common import Stack, log  # noqa: E402
+
+ORG = "nairobi-vendors"
+PLACES = ("nbo.gikomba", "nbo.muthurwa", "nbo.toi", "nbo.githurai", "nbo.marikiti", None)
+CATEGORIES = ("eviction", "confiscation", "harassment", "bribe", "closure", "fire_flood", "waste", "unpaid")
+
+
+def seed(stack: Stack, count: int) -> None:
+    import psycopg
+
+    places = "ARRAY[" + ",".join(f"'{p}'" if p else "NULL" for p in PLACES) + "]::text[]"
+    categories = "ARRAY[" + ",".join(f"'{c}'" for c in CATEGORIES) + "]"
+    dsn = stack.database_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn) as conn:
+        conn.execute(f"""
+            INSERT INTO reports (organization, reference, anonymous, channel, language, category, description,
+                                 place_id, place_text, status, occurred_on, created_at, updated_at)
+            SELECT '{ORG}', 'R-' || lpad(n::text, 6, '0'), n % 3 = 0, CASE WHEN n % 4 = 0 THEN 'whatsapp' ELSE 'sms' END,
+                   'sw', ({categories})[1 + n % {len(CATEGORIES)}], 'askari walichukua mzigo wangu ' || n,
+                   ({places})[1 + n % {len(PLACES)}], 'soko ' || n, 'new', current_date - (n % 90),
+                   now() - make_interval(hours => n % 2000), now()
+            FROM generate_series(1, {count}) AS n""")
+    log(f"seeded {count:,} reports")
+
+
+def floor(services, count: int) -> tuple[float, int]:
+    """The same anonymised columns, one SELECT, the csv module: the least a CSV export costs."""
+    from sqlalchemy import text
+
+    t0 = time.perf_counter()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    with services.engine.connect() as conn:
+        result = conn.execution_options(stream_results=True, yield_per=2000).execute(text(
+            "SELECT reference, created_at::date, occurred_on, category, status, place_id FROM reports "
+            "WHERE organization = :org ORDER BY created_at, id"), {"org": ORG})
+        for row in result:
+            writer.writerow(row)
+    size = len(out.getvalue().encode())
+    return time.perf_counter() - t0, size
+
+
+def export(services, fmt: str) -> tuple[float, int, int]:
+    from bot.exports import export_reports
+    from bot.stats import ReportFilters
+
+    t0 = time.perf_counter()
+    made = export_reports(services, ORG, fmt, ReportFilters(), anonymised=True, via="bench")
+    size = sum(len(chunk) for chunk in made.chunks)
+    return time.perf_counter() - t0, size, made.rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--reports", type=int, default=50_000)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+
+    from bot.services import build_services
+    from bot.settings import Settings
+
+    with Stack() as stack:
+        seed(stack, args.reports)
+        services = build_services(Settings(env="test", database_url=stack.database_url, redis_url=stack.redis_url))
+        try:
+            floor_s, floor_bytes = min(floor(services, args.reports) for _ in range(args.rounds))
+            log(f"floor (SELECT + csv module): {floor_s:.2f}s, {floor_bytes:,} bytes")
+            summary = {"reports": args.reports, "floor_s": round(floor_s, 3),
+                       "floor_rows_per_s": round(args.reports / floor_s)}
+            for fmt in ("csv", "geojson", "xlsx"):
+                seconds, size, rows = min(export(services, fmt) for _ in range(args.rounds))
+                tracemalloc.start()
+                export(services, fmt)
+                peak = tracemalloc.get_traced_memory()[1]
+                tracemalloc.stop()
+                summary[fmt] = {"s": round(seconds, 3), "rows": rows, "rows_per_s": round(rows / seconds),
+                                "ratio_to_floor": round(seconds / floor_s, 2), "bytes": size,
+                                "peak_mib": round(peak / 2**20, 1)}
+                log(f"{fmt:8} {seconds:6.2f}s  {rows / seconds:9,.0f} rows/s  x{seconds / floor_s:.1f} of the floor  "
+                    f"{size:,} bytes  peak {peak / 2**20:.1f} MiB")
+        finally:
+            services.close()
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
