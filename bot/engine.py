@@ -178,7 +178,7 @@ def handle(turn: Turn, store: SessionStore) -> None:
         if opted_out:
             out.contact_changes.update(opted_out=False, opted_in_at=utcnow())
             turn.say("optin.confirm")
-        elif not handover.held(turn):
+        elif not handover.held(turn, store):
             turn.say("menu.main")
         return
     if word in keywords.HELP or word in turn.services.catalog.keywords("help"):
@@ -186,7 +186,7 @@ def handle(turn: Turn, store: SessionStore) -> None:
         return
     if opted_out:
         return  # stored; carriers block replies to opted-out numbers and we respect it on WhatsApp too
-    if handover.held(turn):
+    if handover.held(turn, store):
         return  # an organizer has this conversation: stored, shown on their page, no bot answer or flow
 
     session = store.get(slug, phone)

@@ -20,13 +20,12 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.db import autocommit
 from bot.models import AuditEvent, Contact, Handover, User, utcnow
-from bot.sessions import REDIS_ERRORS
+from bot.sessions import REDIS_ERRORS, handover_key
 
 log = logging.getLogger(__name__)
 
 
-def key(org: str, phone: str) -> str:
-    return f"handover:{org}:{phone}"
+key = handover_key  # handover:<org>:<phone>
 
 
 @dataclass(frozen=True)
@@ -53,16 +52,21 @@ _CONFIRM = (
 )
 
 
-def held(turn) -> bool:
+def held(turn, store=None) -> bool:
     """True while an organizer has this turn's conversation: the engine then stores the message and
-    says nothing (STOP, opt-in and HELP are answered before this is asked)."""
+    says nothing (STOP, opt-in and HELP are answered before this is asked). The session store read
+    the handover key with its lock, so the ordinary message costs no extra Redis round trip."""
     contact_id = turn.contact.id if turn.contact else None
-    return is_active(turn.services, turn.org.slug, turn.inbound.phone, contact_id)
+    flag = store.handover_flag(turn.org.slug, turn.inbound.phone) if store is not None else None
+    return is_active(turn.services, turn.org.slug, turn.inbound.phone, contact_id, flag)
 
 
-def is_active(services, org: str, phone: str, contact_id: int | None) -> bool:
+def is_active(services, org: str, phone: str, contact_id: int | None, flag: bool | None = None) -> bool:
+    """`flag`: whether the key was seen already (None: ask Redis now)."""
     redis = services.redis
-    if redis is not None:
+    if flag is False:
+        return False
+    if redis is not None and flag is None:
         try:
             if not redis.exists(key(org, phone)):
                 return False

@@ -19,6 +19,11 @@ REDIS_ERRORS = (redis_lib.RedisError, OSError)
 EXPIRED_GRACE = 24 * 3600
 
 
+def handover_key(org: str, phone: str) -> str:
+    """Present while an organizer has this conversation (bot/handover.py owns it; read here with the lock)."""
+    return f"handover:{org}:{phone}"
+
+
 def _key(org: str, phone: str) -> str:
     return f"session:{org}:{phone}"
 
@@ -40,6 +45,7 @@ class SessionStore:
         self.ttl = ttl
         self._held: dict[str, object] = {}  # key -> raw value read under the lock
         self._pending: dict[str, dict | None] = {}  # key -> session to write on release
+        self._handover: dict[str, bool] = {}  # key -> handover key present, read with the lock
 
     def get(self, org: str, phone: str) -> dict | None:
         """The session, with "expired": True when it is past its TTL (the caller ends it politely)."""
@@ -61,6 +67,10 @@ class SessionStore:
         session = json.loads(raw)
         session["expired"] = session.get("expires", float("inf")) < time.time()
         return session
+
+    def handover_flag(self, org: str, phone: str) -> bool | None:
+        """Whether the handover key existed when the lock was taken; None when not read (no lock)."""
+        return self._handover.get(_key(org, phone))
 
     def put(self, org: str, phone: str, session: dict | None) -> None:
         if self.redis is None:
@@ -105,18 +115,21 @@ class SessionStore:
                 pipe = self.redis.pipeline(transaction=False)
                 pipe.set(lock_key, token, nx=True, px=int(timeout * 1000))
                 pipe.get(key)
-                acquired, raw = pipe.execute()
+                pipe.exists(handover_key(org, phone))
+                acquired, raw, handed_over = pipe.execute()
                 if acquired or time.monotonic() > deadline:
                     break
                 time.sleep(0.01)
             if acquired:
                 self._held[key] = raw
+                self._handover[key] = bool(handed_over)
         except REDIS_ERRORS as exc:
             log.warning("session lock unavailable: %s", exc)
         try:
             yield
         finally:
             self._held.pop(key, None)
+            self._handover.pop(key, None)
             pending = self._pending.pop(key, _UNREAD)
             try:
                 pipe = self.redis.pipeline(transaction=False)
