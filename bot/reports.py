@@ -365,11 +365,23 @@ def change_status(services, org: str, reference: str, status: str | None, note: 
     return Change(report, event, notified)
 
 
+WHATSAPP_WINDOW = timedelta(hours=24)
+
+
+def _whatsapp_window_open(contact: Contact) -> bool:
+    last = contact.last_inbound_whatsapp_at
+    return last is not None and utcnow() - last < WHATSAPP_WINDOW
+
+
 def _notify(services, report: Report, event: ReportEvent, contact: Contact, note: str | None) -> bool:
     catalog = services.catalog
     org = catalog.organizations[report.organization]
     lang = contact.language or report.language or org.default_language
     channel = report.channel
+    if channel == "whatsapp" and not _whatsapp_window_open(contact):
+        # WhatsApp refuses free text 24 h after the worker's last message (63016); the same number
+        # still gets an SMS, worded for SMS.
+        channel = "sms"
     state = catalog.text(org.slug, f"report.state.{report.status}", lang, channel)
     if note:
         body = catalog.text(org.slug, "report.changed.note", lang, channel, ref=report.reference, state=state,

@@ -91,6 +91,31 @@ def test_whatsapp_reporter_is_notified_on_whatsapp_in_spanish(live, twilio):
                                 ref=r.reference, state=text(services, "report.state.resolved", "es", "whatsapp"))
 
 
+def test_whatsapp_reporter_outside_the_24_hour_window_gets_an_sms(live, twilio):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from bot.models import Contact, utcnow
+
+    services, client = live
+    worker = Phone(client, "+59899500003", "whatsapp", MONTEVIDEO)
+    for body in ("4", "2", "Se llevaron la mercaderia", "Tristán Narvaja", "hoy", "saltar", "1"):
+        worker.send(body)
+    with services.db.begin() as session:  # the worker last wrote two days ago
+        session.execute(update(Contact).values(last_inbound_whatsapp_at=utcnow() - timedelta(days=2)))
+    [r] = rows(services, Report)
+    token = create_token(services, "montevideo-feriantes", "desk")
+    answer = client.patch(f"/api/v1/reports/{r.reference}", json={"status": "verified"}, headers=auth(token))
+    assert answer.status_code == 200 and answer.get_json()["notified"] is True
+    [sent] = twilio.messages
+    assert (sent["to"], sent["from"]) == ("+59899500003", MONTEVIDEO)  # SMS, not WhatsApp
+    assert sent["body"] == text(services, "report.changed", "es", "sms", org="montevideo-feriantes",
+                                ref=r.reference, state=text(services, "report.state.verified", "es", "sms"))
+    [out] = rows(services, OutboundMessage, OutboundMessage.kind == "message")
+    assert out.channel == "sms" and out.segments == 1
+
+
 def test_an_organizations_token_never_sees_another_organizations_reports(live):
     services, client = live
     report(client, "+254711500002")
