@@ -220,9 +220,12 @@ def worker_cmd(burst):
     """An RQ worker for the broadcasts queue (no fork per job: connections and clients are reused)."""
     from rq.worker import SimpleWorker
 
+    from bot.broadcasts import sweeper
     from bot.broadcasts.config import BroadcastConfig
     from bot.broadcasts.sending import worker_services
 
     services = worker_services()
+    if not burst:
+        sweeper.start(services)  # broadcasts whose jobs were all lost get them back
     worker = SimpleWorker([BroadcastConfig.from_env().queue], connection=services.redis)
     worker.work(burst=burst, with_scheduler=False)

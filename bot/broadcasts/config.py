@@ -11,6 +11,7 @@ BROADCAST_MAX_ATTEMPTS    provider calls per recipient before it fails (default 
 BROADCAST_BACKOFF_BASE / BROADCAST_BACKOFF_MAX   exponential backoff with full jitter (0.5 s / 60 s)
 BROADCAST_JOB_SECONDS     a drain job re-enqueues itself after this long (default 60)
 BROADCAST_QUEUE           RQ queue name (default "broadcasts")
+BROADCAST_SWEEP_SECONDS   how often a worker looks for a 'sending' broadcast nobody works on (default 60)
 BROADCAST_STATUS_CALLBACKS  0 sends no StatusCallback (benchmarks without an app); default 1
 """
 from __future__ import annotations
@@ -34,6 +35,7 @@ class BroadcastConfig:
     queue: str = "broadcasts"
     status_callbacks: bool = True
     heartbeat_ttl: float = 5.0
+    sweep_seconds: float = 60.0
 
     @classmethod
     def from_env(cls, environ: dict | None = None) -> "BroadcastConfig":
@@ -57,6 +59,7 @@ class BroadcastConfig:
             backoff_max=num("BROADCAST_BACKOFF_MAX", d.backoff_max),
             job_seconds=num("BROADCAST_JOB_SECONDS", d.job_seconds),
             queue=env.get("BROADCAST_QUEUE") or d.queue,
+            sweep_seconds=num("BROADCAST_SWEEP_SECONDS", d.sweep_seconds),
             status_callbacks=(env.get("BROADCAST_STATUS_CALLBACKS", "1") not in ("0", "false", "no")),
         )
 

@@ -39,6 +39,7 @@ from bot.broadcasts.config import config_for
 from bot.broadcasts.ratelimit import RateLimiter
 from bot.broadcasts.service import message_text
 from bot.broadcasts.status import mark_contact
+from bot.broadcasts.sweeper import mark_alive
 from bot.models import Broadcast, BroadcastRecipient, Contact, OutboundMessage, StatusEvent, utcnow
 from bot.sender import Outgoing, TwilioSender, build_sender
 from content.sms import segment_info
@@ -530,6 +531,7 @@ def drain(broadcast_id: int, *, services=None, budget=_DEFAULT) -> dict:
     limiter = RateLimiter(services.redis) if services.redis is not None else None
     sent = 0
     while True:
+        mark_alive(services, broadcast_id)
         b = _load(services, broadcast_id)
         if b is None or b.state != "sending":
             return {"broadcast": broadcast_id, "sent": sent, "stopped": b.state if b else "missing"}

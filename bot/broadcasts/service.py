@@ -242,10 +242,14 @@ def queue(services):
 
 
 def enqueue_drainers(services, broadcast_id: int, count: int | None = None) -> None:
+    from bot.broadcasts.sweeper import mark_expected
+
     cfg = config_for(services)
     q = queue(services)
+    timeout = int(cfg.job_seconds * 3 + 120)
+    mark_expected(services, broadcast_id, timeout)
     for _ in range(count or cfg.drainers):
-        q.enqueue("bot.broadcasts.sending.drain", broadcast_id, job_timeout=int(cfg.job_seconds * 3 + 120),
+        q.enqueue("bot.broadcasts.sending.drain", broadcast_id, job_timeout=timeout,
                   result_ttl=60, failure_ttl=24 * 3600)
 
 
