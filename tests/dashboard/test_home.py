@@ -32,3 +32,15 @@ def test_today_of_another_organization_is_its_own(services, outsider):
     _report(services)
     html = outsider.get("/").get_data(as_text=True)
     assert _figure(html, "new_reports") == 0 and "Gikomba" not in html
+
+
+def test_pages_are_gzipped_for_browsers_that_ask(services, signed_in):
+    import gzip
+
+    for _ in range(30):
+        _report(services)
+    plain = signed_in.get("/reports")
+    zipped = signed_in.get("/reports", headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert "Content-Encoding" not in plain.headers
+    assert zipped.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in zipped.headers["Vary"]
+    assert gzip.decompress(zipped.data) == plain.data and len(zipped.data) * 4 < len(plain.data)

@@ -22,11 +22,12 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_SECURE=settings.session_cookie_secure,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
     )
-    from webhooks.dashboard import auth, common, csrf, pages
+    from webhooks.dashboard import auth, common, compress, csrf, pages
 
     csrf.init_app(app)
     auth.init_app(app)
     common.init_app(app)
+    compress.init_app(app)
     app.jinja_env.filters["mask"] = mask
     for blueprint in pages.blueprints(settings):
         app.register_blueprint(blueprint)

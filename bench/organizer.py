@@ -1,9 +1,12 @@
-"""Report exports at scale: CSV, XLSX and GeoJSON (anonymised, as organizers share them) of N reports
-from a real PostgreSQL, against a floor measured in the same run: the same rows read with one plain
-SELECT and written with the csv module (what any CSV export must at least cost).
+"""The organizers' side at scale: N reports in a real PostgreSQL, then
+1. exports: CSV, XLSX and GeoJSON (anonymised, as organizers share them), against a floor measured in
+   the same run: the same rows read with one plain SELECT and written with the csv module (what any CSV
+   export must at least cost);
+2. pages: the inbox, a filtered inbox, the map's points, the data page and its figures, Today, each
+   signed in through the Flask app, against the sign-in page (a template with no query) as baseline.
 
-    .venv/bin/python bench/exports.py            # 50,000 reports, ~1-2 minutes on 2 cores
-    .venv/bin/python bench/exports.py --reports 10000
+    .venv/bin/python bench/organizer.py            # 50,000 reports, ~1-2 minutes on 2 cores
+    .venv/bin/python bench/organizer.py --reports 10000
 
 Per format: wall seconds (best of --rounds), rows/s, ratio to the floor, bytes, and the peak of Python
 memory allocated while exporting (tracemalloc, a separate pass: it slows the code it watches). Exports
@@ -74,6 +77,49 @@ def export(services, fmt: str) -> tuple[float, int, int]:
     return time.perf_counter() - t0, size, made.rows
 
 
+PAGES = ("/reports", "/reports?category=confiscation&market=nbo.gikomba", "/reports/map.json",
+         "/reports/map.json?category=eviction", "/data", "/data/figures.json", "/")
+
+
+def pages(services, rounds: int) -> dict:
+    """Wall ms per page (best of `rounds`), signed in as an organizer, and the ratio to /login."""
+    import re
+
+    from bot.accounts import create_user
+    from webhooks import create_app
+
+    password = "bench-password-123"
+    create_user(services, ORG, "bench@example.org", "Bench", password)
+    client = create_app(services=services).test_client()
+    token = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+    assert client.post("/login", data={"email": "bench@example.org", "password": password,
+                                       "csrf_token": token}).status_code == 302
+
+    def best(path: str) -> tuple[float, int]:
+        times = []
+        for _ in range(rounds):
+            t0 = time.perf_counter()
+            response = client.get(path)
+            times.append(time.perf_counter() - t0)
+            assert response.status_code == 200, (path, response.status_code)
+        return min(times) * 1000, len(response.data)
+
+    anonymous = create_app(services=services).test_client()
+    t_login = min(_timed(lambda: anonymous.get("/login")) for _ in range(rounds)) * 1000
+    out = {"login_ms": round(t_login, 2)}
+    for path in PAGES:
+        ms, size = best(path)
+        out[path] = {"ms": round(ms, 1), "x_login": round(ms / t_login, 1), "bytes": size}
+        log(f"{path:55} {ms:8.1f} ms  x{ms / t_login:6.1f} of /login  {size:,} bytes")
+    return out
+
+
+def _timed(call) -> float:
+    t0 = time.perf_counter()
+    call()
+    return time.perf_counter() - t0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--reports", type=int, default=50_000)
@@ -102,6 +148,7 @@ def main() -> int:
                                 "peak_mib": round(peak / 2**20, 1)}
                 log(f"{fmt:8} {seconds:6.2f}s  {rows / seconds:9,.0f} rows/s  x{seconds / floor_s:.1f} of the floor  "
                     f"{size:,} bytes  peak {peak / 2**20:.1f} MiB")
+            summary["pages"] = pages(services, max(3, args.rounds))
         finally:
             services.close()
     print(json.dumps(summary))
