@@ -55,12 +55,12 @@ class DistributionView:
         return _json_ready(self)
 
 
-def _status_view(row: MarketStatus) -> StatusView:
+def status_view(row: MarketStatus) -> StatusView:
     return StatusView(row.id, row.organization, row.place_id, row.status, row.starts_at, row.ends_at, row.reason,
                       row.changed_by, row.source, row.created_at)
 
 
-def _distribution_view(row: ReliefDistribution) -> DistributionView:
+def distribution_view(row: ReliefDistribution) -> DistributionView:
     return DistributionView(row.id, row.organization, row.place_id, row.venue, row.starts_at, row.ends_at,
                             row.recipients, row.programme_id, row.changed_by, row.source, row.created_at)
 
@@ -101,7 +101,7 @@ def set_market_status(services, organization: str, place_id: str, status: str, *
         session.add(row)
         session.flush()
         pending = _pending(session, row, "market_status", changed_by) if broadcast else None
-        return _status_view(row), pending
+        return status_view(row), pending
 
 
 def status_between(services, organization: str, place_id: str, start: datetime, end: datetime) -> StatusView | None:
@@ -115,7 +115,7 @@ def status_between(services, organization: str, place_id: str, start: datetime, 
             .order_by(MarketStatus.created_at.desc(), MarketStatus.id.desc())
             .limit(1)
         ).first()
-        return _status_view(row) if row else None
+        return status_view(row) if row else None
 
 
 def current_statuses(services, organization: str, at: datetime | None = None) -> dict[str, StatusView]:
@@ -130,7 +130,7 @@ def current_statuses(services, organization: str, at: datetime | None = None) ->
         ).all()
         out: dict[str, StatusView] = {}
         for row in rows:
-            out[row.place_id] = _status_view(row)  # newest last wins
+            out[row.place_id] = status_view(row)  # newest last wins
         return out
 
 
@@ -141,7 +141,7 @@ def status_history(services, organization: str, place_id: str, limit: int = 20) 
             .where(MarketStatus.organization == organization, MarketStatus.place_id == place_id)
             .order_by(MarketStatus.created_at.desc(), MarketStatus.id.desc()).limit(limit)
         ).all()
-        return [_status_view(r) for r in rows]
+        return [status_view(r) for r in rows]
 
 
 # --- relief distributions
@@ -164,7 +164,7 @@ def announce_relief(services, organization: str, *, venue: str, starts_at: datet
         session.add(row)
         session.flush()
         pending = _pending(session, row, "relief_distribution", changed_by) if broadcast else None
-        return _distribution_view(row), pending
+        return distribution_view(row), pending
 
 
 def upcoming_relief(services, organization: str, at: datetime | None = None) -> list[DistributionView]:
@@ -181,7 +181,7 @@ def upcoming_relief(services, organization: str, at: datetime | None = None) -> 
                             ReliefDistribution.starts_at > at - timedelta(hours=24))))
             .order_by(ReliefDistribution.starts_at, ReliefDistribution.id)
         ).all()
-        return [_distribution_view(r) for r in rows]
+        return [distribution_view(r) for r in rows]
 
 
 def pending_broadcasts(services, organization: str) -> list[PendingBroadcast]:

@@ -75,13 +75,13 @@ def show_who(changed_by: str | None) -> str:
 def get_status(services, organization: str, status_id: int) -> live.StatusView | None:
     with services.db() as session:
         row = session.get(MarketStatus, status_id)
-        return live._status_view(row) if row is not None and row.organization == organization else None
+        return live.status_view(row) if row is not None and row.organization == organization else None
 
 
 def get_relief(services, organization: str, relief_id: int) -> live.DistributionView | None:
     with services.db() as session:
         row = session.get(ReliefDistribution, relief_id)
-        return live._distribution_view(row) if row is not None and row.organization == organization else None
+        return live.distribution_view(row) if row is not None and row.organization == organization else None
 
 
 def relief_cancelled(services, organization: str, relief_id: int) -> bool:
