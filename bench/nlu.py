@@ -5,8 +5,10 @@ Redis parse cache off (NLU_CACHE_TTL=0) so every webhook costs one real parse.
     .venv/bin/python bench/nlu.py [--messages 400] [--concurrency 4] [--rounds 2]
 
 Starts everything it needs (PostgreSQL, Redis, Rasa from the trained model in nlu/models, gunicorn).
-Bare and webhook phases alternate for --rounds rounds so both see the same machine. The last line is
-one JSON object: bare_rps, webhook_rps, ratio (webhook over bare), webhook_p99_ms, ...
+Both paths are warmed with every distinct message once, then bare and webhook phases alternate for
+--rounds rounds so both see the same machine. The last line is one JSON object: bare_rps, webhook_rps,
+ratio (webhook over bare), webhook_p99_ms, per_round, and cpu_ms_per_message (CPU milliseconds per
+message of Rasa, the app's gunicorn workers, PostgreSQL, Redis and the load generator in each phase).
 """
 from __future__ import annotations
 
@@ -79,13 +81,18 @@ def main() -> int:
         env = app_env(stack, RASA_URL=rasa.url, RASA_TOKEN=TOKEN, NLU_CACHE_TTL="0", NLU_TIMEOUT="5")
         with Gunicorn(env, workers=2, worker_class="gthread", threads=4, log_path=stack.tmp / "gunicorn.log",
                       extra_args=["--preload"]) as web:
-            # Warm both paths (model graph, connection pools) before anything is timed.
-            run_load(rasa_port, [parse_request(rasa_port, t) for t in texts[:20]], 2, must_contain=b'"intent"')
-            run_load(web.port, webhook_requests(texts[:20], 90000), 2)
+            # Warm both paths the same way before anything is timed: every distinct message once, at the
+            # benchmark's concurrency. With only a few warm-up messages the app's first timed round still paid
+            # one-off costs (each of the 8 worker threads' first topics, SQL statement compilation, psycopg's
+            # prepared statements after 5 uses per connection) that Rasa does not have: round 1 ran ~10 %
+            # slower than round 2 while bare Rasa was the same in both.
+            run_load(rasa_port, [parse_request(rasa_port, t) for t in base], args.concurrency,
+                     must_contain=b'"intent"', timeout=30)
+            run_load(web.port, webhook_requests(base, 90000), args.concurrency, timeout=30)
             bare, hook = [], []
             roots = {"rasa": rasa.process.pid, "app": web.proc.pid, "postgres": stack.postgres_pid(),
                      "redis": stack.redis_pid()}
-            cpu_bare, cpu_hook = [], []
+            cpu_bare, cpu_hook, per_round = [], [], []
             for r in range(args.rounds):
                 requests_bare = [parse_request(rasa_port, t) for t in texts]
                 requests_hook = webhook_requests(texts, r * args.messages)
@@ -99,6 +106,7 @@ def main() -> int:
                 hook.append(w)
                 log(f"round {r + 1}: bare {b.ok / b.wall:.1f}/s ({b.errors} errors), "
                     f"webhook {w.ok / w.wall:.1f}/s ({w.errors} errors)")
+                per_round.append({"bare_rps": round(b.ok / b.wall, 1), "webhook_rps": round(w.ok / w.wall, 1)})
             rasa_rss = rasa.rss_mb()
             sources = stack.scalar("SELECT count(*) FROM inbound_messages WHERE nlu_source = 'rasa'")
             inbound = stack.scalar("SELECT count(*) FROM inbound_messages")
@@ -128,6 +136,7 @@ def main() -> int:
         "webhook_p50_ms": hook_lat["p50_ms"], "webhook_p99_ms": hook_lat["p99_ms"],
         "errors": bare_err + hook_err,
         "messages_per_phase": args.messages, "rounds": args.rounds, "concurrency": args.concurrency,
+        "per_round": per_round, "warmup_per_path": len(base),
         "webhooks_parsed_by_rasa": sources, "inbound_rows": inbound,
         "cpu_ms_per_message": {"bare": cpu_ms(cpu_bare), "webhook": cpu_ms(cpu_hook)},
         "rasa_rss_mb": rasa_rss, "parse_cache": "off",

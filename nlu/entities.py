@@ -30,14 +30,35 @@ def _fold_char(ch: str) -> str:
     return low if len(low) == 1 else ch
 
 
+class _FoldTable(dict):
+    """``str.translate`` table: each character is folded once (``_fold_char``), then remembered."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        folded = " " if ch == "'" else _fold_char(ch)
+        if len(self) < 20000:  # bounded: random unicode must not grow it forever
+            self[code] = folded
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
+
+
+@lru_cache(maxsize=16384)
 def fold(text: str) -> str:
-    """Lower-case, strip Latin accents and turn apostrophes into spaces; same length as ``text``."""
-    return "".join(" " if c == "'" else _fold_char(c) for c in text)
+    """Lower-case, strip Latin accents and turn apostrophes into spaces; same length as ``text``.
+
+    The client, the gazetteer, the keyword extractors and the bot fold every message, often the same
+    strings again (keyword tables, place names): cached, with an ASCII fast path."""
+    if text.isascii():
+        return text.lower().replace("'", " ")
+    return text.translate(_FOLD_TABLE)
 
 
 _PUNCT = re.compile(rf"[^\w{_DEVANAGARI}]+")
 
 
+@lru_cache(maxsize=16384)
 def normalize(text: str) -> str:
     """Cache/lookup key: folded, punctuation removed, whitespace collapsed."""
     return " ".join(_PUNCT.sub(" ", fold(text)).split())

@@ -24,6 +24,7 @@ MARKET_KINDS = {"market", "feria", "mandi", "dumpsite"}
 _GENERIC = {"market", "marche", "soko", "mandi", "feria", "la", "le", "el", "de", "du", "the", "ya", "la feria",
             "dump", "dampo", "usina", "mercado", "bazaar", "bazar", "depot"}
 
+_TOKEN = re.compile(r"[\w\u0900-\u097f]+")
 _STRIP = re.compile(r"(?<= )(?:market|marche|soko la|soko|feria de|feria del|feria|mercado|mandi|dumpsite|"
                     r"decharge de|decharge|depot|dump|मंडी|बाजार|डिपो)(?= )")
 
@@ -54,6 +55,9 @@ class PlaceMatch:
 class Gazetteer:
     places: list[GazPlace]
     _names: dict[str, list[GazPlace]] = field(default_factory=dict, repr=False)
+    _by_id: dict[str, GazPlace] = field(default_factory=dict, repr=False)
+    _by_id_of: int | None = field(default=None, repr=False)
+    _by_org: dict[str, tuple[dict[str, list[GazPlace]], list[str]]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         for p in self.places:
@@ -106,7 +110,10 @@ class Gazetteer:
 
     # ---- queries
     def get(self, place_id: str) -> GazPlace | None:
-        return next((p for p in self.places if p.id == place_id), None)
+        if self._by_id_of != len(self.places):  # built once (again only if places were added)
+            self._by_id = {p.id: p for p in reversed(self.places)}  # the first place wins, as a scan would
+            self._by_id_of = len(self.places)
+        return self._by_id.get(place_id)
 
     def for_org(self, org: str | None) -> list[GazPlace]:
         if not org:
@@ -122,30 +129,39 @@ class Gazetteer:
         if by_id:
             return by_id
         key = normalize(value)
-        allowed = set(p.id for p in self.for_org(org))
-        exact = [p for p in self._names.get(key, []) if p.id in allowed]
+        names, keys = self._org_names(org)
+        exact = names.get(key)
         if exact:
             return exact[0]
-        names = {n: ps for n, ps in self._names.items() if any(p.id in allowed for p in ps)}
         if not names or len(key) < 4:
             return None
-        best = process.extractOne(key, list(names), scorer=fuzz.ratio, score_cutoff=cutoff)
+        best = process.extractOne(key, keys, scorer=fuzz.ratio, score_cutoff=cutoff)
         if best is None:
             return None
-        return next(p for p in names[best[0]] if p.id in allowed)
+        return names[best[0]][0]
+
+    def _org_names(self, org: str | None) -> tuple[dict[str, list[GazPlace]], list[str]]:
+        """name -> the org's places with that name, and the names as a list (for rapidfuzz); built once
+        per org, not on every message."""
+        cached = self._by_org.get(org or "")
+        if cached is None:
+            allowed = {p.id for p in self.for_org(org)}
+            names = {n: [p for p in ps if p.id in allowed] for n, ps in self._names.items()}
+            names = {n: ps for n, ps in names.items() if ps}
+            cached = self._by_org[org or ""] = (names, list(names))
+        return cached
 
     def find(self, text: str, org: str | None = None, cutoff: float = 84) -> list[PlaceMatch]:
         """Places mentioned in free text: exact names anywhere, fuzzy on 1-3 word windows."""
         folded = fold(text)
-        tokens = [(m.start(), m.end()) for m in re.finditer(r"[\w\u0900-\u097f]+", folded)]
-        allowed = {p.id for p in self.for_org(org)}
-        names = {n: [p for p in ps if p.id in allowed] for n, ps in self._names.items()}
-        names = {n: ps for n, ps in names.items() if ps}
+        tokens = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(folded)]
+        names, keys = self._org_names(org)
         candidates: list[PlaceMatch] = []
         for size in (3, 2, 1):
             for i in range(len(tokens) - size + 1):
                 start, end = tokens[i][0], tokens[i + size - 1][1]
-                window = normalize(folded[start:end])
+                # == normalize(folded[start:end]): the words of the window joined by single spaces
+                window = " ".join(t[2] for t in tokens[i:i + size])
                 if window in _GENERIC:
                     continue
                 if window in names:
@@ -153,7 +169,7 @@ class Gazetteer:
                     continue
                 if len(window) < 5:
                     continue
-                best = process.extractOne(window, list(names), scorer=fuzz.ratio, score_cutoff=cutoff)
+                best = process.extractOne(window, keys, scorer=fuzz.ratio, score_cutoff=cutoff)
                 if best and abs(len(best[0]) - len(window)) <= 3:
                     candidates.append(PlaceMatch(names[best[0]][0], text[start:end], start, end, float(best[1])))
         # best first, then drop overlaps

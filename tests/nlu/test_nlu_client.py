@@ -167,3 +167,63 @@ def test_health(fake_rasa, clients, matcher):
     assert clients(fake.url, matcher).health()["model"] == "m9.tar.gz"
     assert clients(f"http://127.0.0.1:{free_port()}", matcher).health()["status"] == "down"
     assert clients(None, matcher).health()["status"] == "disabled"
+
+
+def _one_answer_per_connection_server(body: bytes):
+    """Answers one request per connection with keep-alive promised, then hangs up: every pooled
+    connection is stale by the time it is reused (like a Rasa whose idle timeout passed)."""
+    import socket
+    import threading
+
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(16)
+    accepted = []
+
+    def serve():
+        while True:
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                return
+            accepted.append(conn)
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            head, _, rest = data.partition(b"\r\n\r\n")
+            length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                           if line.lower().startswith(b"content-length:")), 0)
+            while len(rest) < length:
+                rest += conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: keep-alive\r\n"
+                         + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+            conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return srv, accepted
+
+
+def test_a_pooled_connection_the_server_closed_is_retried_once_on_a_new_one(clients, matcher):
+    import json
+
+    body = json.dumps({"model_id": "m1", "model_file": "m1.tar.gz", "intent": {"name": "greet", "confidence": 0.9},
+                       "intent_ranking": [{"name": "greet", "confidence": 0.9}], "entities": []}).encode()
+    srv, accepted = _one_answer_per_connection_server(body)
+    try:
+        client = clients(f"http://127.0.0.1:{srv.getsockname()[1]}", matcher, breaker_failures=1)
+        for _ in range(4):
+            r = client.parse("hello")
+            assert (r.source, r.intent) == ("rasa", "greet")
+        assert client.breaker.state == "closed" and client.breaker.failures == 0
+        assert len(accepted) >= 5  # /status + 4 parses, each on a fresh connection after the stale one
+    finally:
+        srv.close()
+
+
+def test_a_malformed_rasa_url_falls_back_instead_of_failing(clients, matcher):
+    client = clients("localhost:5005", matcher)  # no scheme
+    r = client.parse("where is the food aid")
+    assert (r.source, r.intent) == ("fallback", "ask_relief")

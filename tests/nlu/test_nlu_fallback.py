@@ -147,6 +147,34 @@ def test_fold_keeps_offsets():
     assert kw.normalize("  Is  GIKOMBA opn?? ") == "is gikomba opn"
 
 
+def test_fast_fold_equals_the_character_by_character_definition():
+    """fold() is cached and uses an ASCII fast path and a translate table; it must equal folding each
+    character on its own (``_fold_char``), keep the length, and normalize() must follow it."""
+    import random
+    import re
+
+    def reference(text: str) -> str:
+        return "".join(" " if c == "'" else kw._fold_char(c) for c in text)
+
+    rnd = random.Random(7)
+    texts = [e.text for e in load_training()[::7]] + ["KAL MANDI", "x'y`z’", "İstanbul ß ǅ ﬁ Ⅻ ड़ MÜNCHEN Ñandú"]
+    texts += ["".join(chr(rnd.randrange(32, 0x3000)) for _ in range(24)) for _ in range(500)]
+    punct = re.compile(r"[^\w\u0900-\u097f]+")
+    for text in texts:
+        for _ in range(2):  # the second call answers from the cache
+            assert kw.fold(text) == reference(text) and len(kw.fold(text)) == len(text), text
+            assert kw.normalize(text) == " ".join(punct.sub(" ", reference(text)).split()), text
+
+
+def test_gazetteer_find_matches_per_org_and_caches_the_org_tables(gazetteer):
+    text = "is gikomba open kesho na wakulima"
+    first = [(m.place.id, m.start, m.end) for m in gazetteer.find(text, org="nairobi-vendors")]
+    assert ("nbo.gikomba", 3, 10) in first
+    assert [(m.place.id, m.start, m.end) for m in gazetteer.find(text, org="nairobi-vendors")] == first
+    assert not any(m.place.id.startswith("nbo.") for m in gazetteer.find(text, org="montevideo-feriantes")
+                   if m.score == 100.0)
+
+
 def test_strip_annotations():
     text, ents = strip_annotations('is [gikomba](market) open [2moro](date) [moto]{"entity": "incident_type", "value": "fire"}')
     assert text == "is gikomba open 2moro moto"

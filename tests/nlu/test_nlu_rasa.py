@@ -70,7 +70,7 @@ def test_cache_hit_is_served_without_rasa(client, redis, monkeypatch):
     def no_post(*a, **kw):
         raise AssertionError("a cached parse must not POST to Rasa")
 
-    monkeypatch.setattr(client.session, "post", no_post)
+    monkeypatch.setattr(client, "_post_parse", no_post)
     assert client.parse("Wen does Wakulima open?", org="nairobi-vendors") == first
 
 
