@@ -11,6 +11,7 @@ else gets org.refused and nothing changes. Registered as a `before` hook (bot/ro
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot import announce, live, routes
 from bot.answers import dates, places
@@ -22,6 +23,12 @@ STATES = {"status_open": "open", "status_closed": "closed", "status_relocated": 
           "status_restricted": "restricted"}
 
 
+@lru_cache(maxsize=1024)
+def _group_words(catalog, languages: tuple[str, ...], group: str) -> frozenset[str]:
+    """A keyword group's phrases in these languages, normalised once (not per word of every message)."""
+    return frozenset(normalize(w) for lang in languages for w in catalog.keywords(group, lang))
+
+
 @dataclass
 class Words:
     """The message as words, with keyword-group lookups in the org's languages."""
@@ -31,14 +38,13 @@ class Words:
 
     def group_at(self, i: int, *groups: str) -> tuple[str, int] | None:
         """(group, number of words) of a keyword (1-3 words) starting at word i."""
-        catalog, langs = self.turn.services.catalog, self.turn.org.languages
+        catalog, langs = self.turn.services.catalog, tuple(self.turn.org.languages)
         for size in (3, 2, 1):
             if i + size > len(self.tokens):
                 continue
             phrase = normalize(" ".join(self.tokens[i:i + size]))
             for group in groups:
-                words = {normalize(w) for lang in langs for w in catalog.keywords(group, lang)}
-                if phrase and phrase in words:
+                if phrase and phrase in _group_words(catalog, langs, group):
                     return group, size
         return None
 

@@ -32,6 +32,7 @@ GSM7_BASIC = frozenset(
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")
+GSM7_ALL = GSM7_BASIC | GSM7_EXTENSION
 
 GSM7_SINGLE, GSM7_MULTI = 160, 153
 UCS2_SINGLE, UCS2_MULTI = 70, 67
@@ -50,7 +51,7 @@ class SegmentInfo:
 
 
 def is_gsm7(text: str) -> bool:
-    return all(c in GSM7_BASIC or c in GSM7_EXTENSION for c in text)
+    return GSM7_ALL.issuperset(text)  # one C-level pass: this runs for every SMS reply
 
 
 def non_gsm7_chars(text: str) -> list[tuple[int, str]]:
@@ -60,6 +61,8 @@ def non_gsm7_chars(text: str) -> list[tuple[int, str]]:
 
 def _unit_costs(text: str) -> tuple[str, list[int]]:
     if is_gsm7(text):
+        if GSM7_EXTENSION.isdisjoint(text):
+            return "GSM-7", [1] * len(text)
         return "GSM-7", [2 if c in GSM7_EXTENSION else 1 for c in text]
     return "UCS-2", [2 if ord(c) > 0xFFFF else 1 for c in text]
 
@@ -77,6 +80,8 @@ def _pack(costs: list[int], size: int) -> list[tuple[int, int]]:
 
 
 def segment_info(text: str) -> SegmentInfo:
+    if GSM7_ALL.issuperset(text) and GSM7_EXTENSION.isdisjoint(text) and len(text) <= GSM7_SINGLE:
+        return SegmentInfo("GSM-7", 1 if text else 0, len(text))  # the common reply: no lists built
     encoding, costs = _unit_costs(text)
     units = sum(costs)
     if units == 0:

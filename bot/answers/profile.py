@@ -28,14 +28,12 @@ def profile(turn) -> Profile:
 
 def _registration(turn) -> dict:
     """The worker's member row (bot/members.py, the registration feature), when there is one."""
-    try:
-        from bot.members import member_for_contact
-    except ImportError:  # registration not deployed: answer from the organization's defaults
-        return {}
+    from bot.members import registered_profile
+
     if turn.contact is None:
         return {}
     try:
-        member = member_for_contact(turn.services, turn.org.slug, turn.contact.id)
+        member = registered_profile(turn.services, turn.org.slug, turn.contact.id)
     except Exception:  # registration is optional for an answer: log and answer without it
         log.exception("member lookup failed")
         return {}
