@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, cast, func, select
 
 from bot.members import TRADES
 from bot.models import Member, Report
@@ -195,22 +195,28 @@ def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def _utc_day(session):
+    """The UTC day a report arrived, as SQL: PostgreSQL converts from timestamptz; SQLite stores UTC text."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(func.timezone("UTC", Report.created_at), Date)
+    return func.date(Report.created_at)
+
+
 def figures(services, org: str, filters: ReportFilters, lang: str = "en") -> Figures:
     """Every chart of the data page, for `org`, with `filters` (its date range must be set)."""
     if filters.date_from is None or filters.date_to is None:
         raise ValueError("the charts need a date range (see chart_filters)")
     catalog = services.catalog
     where = filters.clauses(org)
-    utc_created = func.timezone("UTC", Report.created_at)
-    week = func.date_trunc("week", utc_created)
     members_until = _start(filters.date_to + timedelta(days=1))
     with services.db() as session:
         by_cat = dict(session.execute(select(Report.category, func.count()).where(*where)
                                       .group_by(Report.category)).all())
         by_place = dict(session.execute(select(Report.place_id, func.count()).where(*where)
                                         .group_by(Report.place_id)).all())
-        weekly = session.execute(select(week, Report.category, func.count()).where(*where)
-                                 .group_by(week, Report.category)).all()
+        day = _utc_day(session)
+        daily = session.execute(select(day, Report.category, func.count()).where(*where)
+                                .group_by(day, Report.category)).all()
         member_where = (Member.organization == org, Member.created_at < members_until)
         by_trade = dict(session.execute(select(Member.trade, func.count()).where(*member_where)
                                         .group_by(Member.trade)).all())
@@ -226,11 +232,12 @@ def figures(services, org: str, filters: ReportFilters, lang: str = "en") -> Fig
         weeks.append(monday)
         monday += timedelta(days=7)
     index = {w: i for i, w in enumerate(weeks)}
-    present = {category for _, category, _ in weekly}
+    present = {category for _, category, _ in daily}
     shown = [c for c in categories if c in present]
     counts = {c: [0] * len(weeks) for c in shown}
-    for started, category, n in weekly:
-        counts[category][index[started.date()]] += n
+    for day_, category, n in daily:  # days folded into weeks here: the same on PostgreSQL and SQLite
+        received = day_ if isinstance(day_, date) else date.fromisoformat(str(day_)[:10])
+        counts[category][index[_monday(received)]] += n
     by_week = Weekly(weeks, shown, counts)
 
     trades = list(TRADES) + sorted(set(by_trade) - set(TRADES))

@@ -322,18 +322,48 @@ def find_sent(job: Job, sender, row: Row, message: Outgoing, body: str, mode: st
 
 # --- database: claim, write back, reconcile ---------------------------------------------------------------
 
+_TAKEN = (R.id, R.contact_id, R.channel, R.language, R.to_address, R.mode, R.attempts)
+
+
+@dataclass(frozen=True)
+class _Taken:
+    id: int
+    contact_id: int
+    channel: str
+    language: str
+    to_address: str
+    mode: str
+    attempts: int
+    opted_out: bool
+    last_inbound_whatsapp_at: datetime | None
+
+
+def _take_over(conn, where: tuple, values: dict) -> list[_Taken]:
+    """UPDATE recipient rows and return them with their contact's opt-out and WhatsApp window, in one
+    statement on PostgreSQL (UPDATE ... FROM contacts RETURNING); SQLite's RETURNING sees only the
+    updated table, so there the contacts are read after it in the same transaction."""
+    if conn.dialect.name == "postgresql":
+        stmt = (update(R).where(*where, Contact.id == R.contact_id).values(**values)
+                .returning(*_TAKEN, Contact.opted_out, Contact.last_inbound_whatsapp_at))
+        return [_Taken(*r) for r in conn.execute(stmt).all()]
+    rows = conn.execute(update(R).where(*where).values(**values).returning(*_TAKEN)).all()
+    contacts = {c.id: c for c in conn.execute(
+        select(Contact.id, Contact.opted_out, Contact.last_inbound_whatsapp_at)
+        .where(Contact.id.in_({r.contact_id for r in rows})))} if rows else {}
+    return [_Taken(*r, contacts[r.contact_id].opted_out, contacts[r.contact_id].last_inbound_whatsapp_at)
+            for r in rows if r.contact_id in contacts]
+
+
 def claim(services, broadcast_id: int, limit: int, worker_id: str) -> list[Row]:
     attempt = uuid.uuid4().hex
     now = utcnow()
     pick = (select(R.id).where(R.broadcast_id == broadcast_id, R.state == "queued",
                                or_(R.not_before.is_(None), R.not_before <= now))
             .order_by(R.id).limit(limit).with_for_update(skip_locked=True))
-    stmt = (update(R).where(R.id.in_(pick.scalar_subquery()), R.state == "queued", Contact.id == R.contact_id)
-            .values(state="sending", attempt_id=attempt, claimed_by=worker_id, claimed_at=now, updated_at=now)
-            .returning(R.id, R.contact_id, R.channel, R.language, R.to_address, R.mode, R.attempts,
-                       Contact.opted_out, Contact.last_inbound_whatsapp_at))
     with services.engine.begin() as conn:
-        rows = conn.execute(stmt).all()
+        rows = _take_over(conn, (R.id.in_(pick.scalar_subquery()), R.state == "queued"),
+                          dict(state="sending", attempt_id=attempt, claimed_by=worker_id, claimed_at=now,
+                               updated_at=now))
     return [Row(r.id, attempt, r.contact_id, r.channel, r.language, r.to_address, r.mode, r.attempts, r.opted_out,
                 r.last_inbound_whatsapp_at) for r in sorted(rows, key=lambda r: r.id)]
 
@@ -471,15 +501,12 @@ def reconcile(services, broadcast_id: int, *, force: bool = False, worker_id: st
     for stale in stale_rows(services, cfg, broadcast_id, force=force):
         attempt = uuid.uuid4().hex
         with services.engine.begin() as conn:  # take the row over so that one reconciler acts on it
-            got = conn.execute(
-                update(R).where(R.id == stale.id, R.attempt_id == stale.attempt_id, R.state == "sending",
-                                R.provider_sid.is_(None), Contact.id == R.contact_id)
-                .values(attempt_id=attempt, claimed_by=worker_id, updated_at=utcnow())
-                .returning(R.id, R.contact_id, R.channel, R.language, R.to_address, R.mode, R.attempts,
-                           Contact.opted_out, Contact.last_inbound_whatsapp_at)
-            ).first()
-        if got is None:
+            taken = _take_over(conn, (R.id == stale.id, R.attempt_id == stale.attempt_id, R.state == "sending",
+                                      R.provider_sid.is_(None)),
+                               dict(attempt_id=attempt, claimed_by=worker_id, updated_at=utcnow()))
+        if not taken:
             continue
+        got = taken[0]
         row = Row(got.id, attempt, got.contact_id, got.channel, got.language, got.to_address, got.mode,
                   got.attempts, got.opted_out, got.last_inbound_whatsapp_at)
         sender = job.sender()

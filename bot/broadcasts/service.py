@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-from sqlalchemy import func, insert, literal, select, update
+from sqlalchemy import func, insert, literal, select, true, update
 
 from bot.broadcasts.audience import Segment, SegmentError, audience
 from bot.broadcasts.config import config_for
@@ -173,7 +173,8 @@ def materialize(services, b: Broadcast) -> int:
     cols = ["broadcast_id", "contact_id", "channel", "language", "to_address", "mode", "state", "reason",
             "attempts", "status_rank", "updated_at"]
     source = select(literal(b.id), sub.c.contact_id, sub.c.channel, sub.c.language, sub.c.to_address, sub.c.mode,
-                    sub.c.state, sub.c.reason, literal(0), literal(0), literal(now, R.updated_at.type))
+                    sub.c.state, sub.c.reason, literal(0), literal(0), literal(now, R.updated_at.type)
+                    ).where(true())  # SQLite reads "SELECT ... FROM x ON CONFLICT" as a join without a WHERE
     with services.engine.begin() as conn:
         stmt = insert(R).from_select(cols, source)
         if conn.dialect.name in ("postgresql", "sqlite"):
