@@ -138,6 +138,7 @@ class Page:
         self.step += 1
         SHOTS.mkdir(parents=True, exist_ok=True)
         path = SHOTS / f"{self.name}-{self.step:02d}-{label}.png"
+        self.page.evaluate("window.scrollTo(0, 0)")  # else the sticky header lands mid-page in a full shot
         self.page.screenshot(path=str(path), full_page=True)
         return path
 
