@@ -50,6 +50,9 @@ def rasa_env() -> dict[str, str]:
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     env.setdefault("RASA_CACHE_DIRECTORY", str(MODELS / ".cache"))
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # config.yml names a custom component by its dotted path (nlu.components...): Rasa must import it
+    paths = [str(ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and p != str(ROOT)]
+    env["PYTHONPATH"] = os.pathsep.join(paths)
     return env
 
 

@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV_NLU="${VENV_NLU:-.venv-nlu}"
 export RASA_TELEMETRY_ENABLED=false
+# config.yml uses nlu.components.* (custom Rasa component): the repo root must be importable
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 model="${NLU_MODEL:-}"
 if [ -z "$model" ]; then
   if [ -f nlu/models/latest ]; then model="nlu/models/$(cat nlu/models/latest)"; else model=$(ls -t nlu/models/nlu-*.tar.gz 2>/dev/null | head -1 || true); fi
