@@ -325,33 +325,24 @@ def find_sent(job: Job, sender, row: Row, message: Outgoing, body: str, mode: st
 _TAKEN = (R.id, R.contact_id, R.channel, R.language, R.to_address, R.mode, R.attempts)
 
 
-@dataclass(frozen=True)
-class _Taken:
-    id: int
-    contact_id: int
-    channel: str
-    language: str
-    to_address: str
-    mode: str
-    attempts: int
-    opted_out: bool
-    last_inbound_whatsapp_at: datetime | None
-
-
-def _take_over(conn, where: tuple, values: dict) -> list[_Taken]:
+def _take_over(conn, where: tuple, values: dict) -> list[Row]:
     """UPDATE recipient rows and return them with their contact's opt-out and WhatsApp window, in one
     statement on PostgreSQL (UPDATE ... FROM contacts RETURNING); SQLite's RETURNING sees only the
     updated table, so there the contacts are read after it in the same transaction."""
     if conn.dialect.name == "postgresql":
         stmt = (update(R).where(*where, Contact.id == R.contact_id).values(**values)
                 .returning(*_TAKEN, Contact.opted_out, Contact.last_inbound_whatsapp_at))
-        return [_Taken(*r) for r in conn.execute(stmt).all()]
+        return [_row(values["attempt_id"], *r) for r in conn.execute(stmt).all()]
     rows = conn.execute(update(R).where(*where).values(**values).returning(*_TAKEN)).all()
     contacts = {c.id: c for c in conn.execute(
         select(Contact.id, Contact.opted_out, Contact.last_inbound_whatsapp_at)
         .where(Contact.id.in_({r.contact_id for r in rows})))} if rows else {}
-    return [_Taken(*r, contacts[r.contact_id].opted_out, contacts[r.contact_id].last_inbound_whatsapp_at)
-            for r in rows if r.contact_id in contacts]
+    return [_row(values["attempt_id"], *r, contacts[r.contact_id].opted_out,
+                 contacts[r.contact_id].last_inbound_whatsapp_at) for r in rows if r.contact_id in contacts]
+
+
+def _row(attempt: str, id_, *rest) -> Row:
+    return Row(id_, attempt, *rest)
 
 
 def claim(services, broadcast_id: int, limit: int, worker_id: str) -> list[Row]:
@@ -364,8 +355,7 @@ def claim(services, broadcast_id: int, limit: int, worker_id: str) -> list[Row]:
         rows = _take_over(conn, (R.id.in_(pick.scalar_subquery()), R.state == "queued"),
                           dict(state="sending", attempt_id=attempt, claimed_by=worker_id, claimed_at=now,
                                updated_at=now))
-    return [Row(r.id, attempt, r.contact_id, r.channel, r.language, r.to_address, r.mode, r.attempts, r.opted_out,
-                r.last_inbound_whatsapp_at) for r in sorted(rows, key=lambda r: r.id)]
+    return sorted(rows, key=lambda r: r.id)
 
 
 _UPDATE = (update(R).where(R.id == bindparam("b_id"), R.attempt_id == bindparam("b_attempt"),
@@ -506,9 +496,7 @@ def reconcile(services, broadcast_id: int, *, force: bool = False, worker_id: st
                                dict(attempt_id=attempt, claimed_by=worker_id, updated_at=utcnow()))
         if not taken:
             continue
-        got = taken[0]
-        row = Row(got.id, attempt, got.contact_id, got.channel, got.language, got.to_address, got.mode,
-                  got.attempts, got.opted_out, got.last_inbound_whatsapp_at)
+        row = taken[0]
         sender = job.sender()
         found_any = None
         try:

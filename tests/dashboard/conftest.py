@@ -42,6 +42,13 @@ class Browser:
                                 headers={"X-CSRF-Token": self.token, "Accept": "application/json"})
 
 
+def signed_in_as(app, account) -> Browser:
+    """A fresh browser on `app`, signed in as `account`."""
+    b = Browser(app.test_client())
+    assert b.login(account.email).status_code == 302
+    return b
+
+
 @pytest.fixture
 def make_user(services):
     def make(org: str = "nairobi-vendors", role: str = "organizer", email: str | None = None):
@@ -75,15 +82,10 @@ def signed_in(browser, organizer):
 
 @pytest.fixture
 def signed_in_admin(app, admin):
-    b = Browser(app.test_client())
-    assert b.login(admin.email).status_code == 302
-    return b
+    return signed_in_as(app, admin)
 
 
 @pytest.fixture
 def outsider(app, make_user):
     """A browser signed in as an organizer of another organization (pune-wastepickers)."""
-    user = make_user("pune-wastepickers", "organizer")
-    b = Browser(app.test_client())
-    assert b.login(user.email).status_code == 302
-    return b
+    return signed_in_as(app, make_user("pune-wastepickers", "organizer"))

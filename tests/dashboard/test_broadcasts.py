@@ -16,7 +16,7 @@ from bot.members import CONSENT_VERSION, save_member
 from bot.models import AuditEvent, Broadcast, BroadcastRecipient, utcnow
 from tests.broadcasts.conftest import People, bservices, standin  # noqa: F401  (fixtures)
 from tests.conftest import PUBLIC_BASE_URL, sign
-from tests.dashboard.conftest import Browser
+from tests.dashboard.conftest import signed_in_as
 
 ORG = "nairobi-vendors"
 EN = "Gikomba market is closed on Monday. Sell at Muthurwa."
@@ -33,18 +33,12 @@ def bapp(bservices):  # noqa: F811
 @pytest.fixture
 def page(bapp, make_user):
     """An organizer of nairobi-vendors signed in to the app that sends through the stand-in."""
-    user = make_user(ORG, "organizer")
-    b = Browser(bapp.test_client())
-    assert b.login(user.email).status_code == 302
-    return b
+    return signed_in_as(bapp, make_user(ORG, "organizer"))
 
 
 @pytest.fixture
 def other_org(bapp, make_user):
-    user = make_user("pune-wastepickers", "organizer")
-    b = Browser(bapp.test_client())
-    assert b.login(user.email).status_code == 302
-    return b
+    return signed_in_as(bapp, make_user("pune-wastepickers", "organizer"))
 
 
 @pytest.fixture
