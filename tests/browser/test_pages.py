@@ -1,5 +1,6 @@
-"""Each organizer page in a real browser on a 360 px phone screen: it renders without script errors,
-never scrolls sideways, and its main interaction works. Screenshots go to artifacts/screenshots/."""
+"""Each organizer page in a real browser on a 360 px phone and a 1280 px laptop screen: it is reached by
+clicking a visible link, renders without script errors, never scrolls sideways, and its main
+interaction works. Screenshots go to artifacts/screenshots/."""
 from __future__ import annotations
 
 import csv
@@ -7,6 +8,7 @@ import io
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from bot.reports import create_report
 from tests.broadcasts.conftest import People
@@ -25,20 +27,46 @@ def seed(live, reports=4, members=3):
                       occurred_text=None, anonymous=True)
 
 
-def test_every_page_fits_a_phone(live, make_page):
+# Every page of the navigation, in order, and what shows it has rendered.
+PAGES = (("Today", "/", "[data-figure=new_reports]"), ("Reports", "/reports", "table#reports-table"),
+         ("Map", "/reports/map", "#map[data-state=ready]"), ("Members", "/members", "table#members"),
+         ("Markets", "/markets", "table#markets"), ("Broadcasts", "/broadcasts", "a#bc-new"),
+         ("Conversations", "/conversations", "main h1"),
+         ("Data", "/data", "canvas#chart-category[data-drawn=yes]"), ("Phone", "/simulator", "#simulator"))
+
+
+def click_nav(p, href: str, wide: bool) -> None:
+    """Reach a page as a person would: the header's nav on a laptop, the menu button on a phone."""
+    link = p.page.locator(f"header nav.pages a[href='{href}']")
+    if not wide:
+        assert not link.is_visible(), f"{href}: the nav shows before the menu button is pressed"
+        p.page.click("details.menu summary")
+    assert link.is_visible(), f"{href}: no visible link at {p.page.viewport_size['width']} px"
+    with p.page.expect_navigation():
+        link.click()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_every_page_is_reached_from_the_navigation(live, make_page, width):
     seed(live)
     admin = live.user(role="admin")
-    p = make_page()
+    wide = width >= 900
+    p = make_page(width=width, height=900 if wide else 780, name=f"pages-{width}")
     p.login(admin.email)
-    for path, ready in (("/", "[data-figure=new_reports]"), ("/reports", "table#reports-table"),
-                        ("/reports/map", "#map[data-state=ready]"), ("/members", "table#members"),
-                        ("/markets", "table#markets"), ("/broadcasts", "a#bc-new"),
-                        ("/broadcasts/new", "form#bc-compose"), ("/conversations", "main h1"),
-                        ("/data", "canvas#chart-category[data-drawn=yes]"), ("/simulator", "#simulator")):
-        p.go(path)
+    assert p.page.locator("details.menu summary").is_visible() is not wide
+    for label, path, ready in PAGES:
+        click_nav(p, path, wide)
+        assert p.page.url == p.live.url + path, (label, p.page.url)
         p.page.wait_for_selector(ready)
-        assert p.page.evaluate(NARROW), f"{path} scrolls sideways at 360 px"
+        assert p.page.evaluate(NARROW), f"{path} scrolls sideways at {width} px"
+        current = p.page.locator("nav.pages a[aria-current=page]")
+        assert current.count() == 1 and current.inner_text() == label
         p.shot(path.strip("/").replace("/", "-") or "today")
+    click_nav(p, "/broadcasts", wide)
+    p.page.click("a#bc-new")
+    p.page.wait_for_selector("form#bc-compose")
+    assert p.page.evaluate(NARROW), f"/broadcasts/new scrolls sideways at {width} px"
+    p.shot("broadcasts-new")
     assert not p.errors, p.errors
 
 

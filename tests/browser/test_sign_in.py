@@ -24,7 +24,7 @@ def test_sign_in_and_today(live, make_page):
     p.shot("today")
     # The menu opens on a narrow screen and lists every page.
     p.page.click("details.menu summary")
-    labels = p.page.locator("details.menu nav a").all_inner_texts()
+    labels = p.page.locator("nav.pages a").all_inner_texts()
     assert labels[:3] == ["Today", "Reports", "Map"] and "Phone" in labels
     p.shot("menu")
     p.page.click("text=Sign out")
