@@ -7,7 +7,7 @@ UV := $(VENV)/bin/uv
 PYTEST_ARGS ?=
 VENDOR := webhooks/static/vendor
 
-.PHONY: help install run chat test migrate lock bench clean
+.PHONY: help system-deps install run chat test migrate lock bench clean
 
 help:
 	@grep -hE '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -21,10 +21,15 @@ $(VENV)/.installed: requirements.lock
 
 install: $(VENV)/.installed $(VENDOR)/.built ## create .venv and install the locked dependencies
 
+system-deps: ## the Debian packages tests and run need (installs them as root, else says the command)
+	@scripts/system-deps.sh
+
+$(VENDOR)/.built: | system-deps  # npm comes from there, also under make -j
+
 lock: ## regenerate requirements.lock from pyproject.toml (uv pip compile)
 	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock -q
 
-run: install nlu-train ## start Redis, migrate, load demo content, run web + worker + NLU (honcho)
+run: system-deps install nlu-train ## start Redis, migrate, load demo content, run web + worker + NLU (honcho)
 	$(PY) -m tools.run
 
 chat: install ## a terminal phone that texts the running app (SMS or WhatsApp)
@@ -33,7 +38,7 @@ chat: install ## a terminal phone that texts the running app (SMS or WhatsApp)
 migrate: install ## apply migrations to DATABASE_URL (default: SQLite under var/)
 	$(PY) -m bot.cli migrate
 
-test: install nlu-train ## the whole suite: starts its own PostgreSQL, Redis and Rasa server
+test: system-deps install nlu-train ## the whole suite: starts its own PostgreSQL, Redis and Rasa server
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: install ## all benchmarks (each prints a JSON summary as its last line)

@@ -111,7 +111,7 @@ def live(make_settings, db, redis, tmp_var):
 @pytest.fixture(scope="session")
 def chromium():
     if not CHROMIUM:
-        pytest.fail("Chromium is not installed: .ci/run installs Debian's chromium (apt-get install chromium)")
+        pytest.fail("Chromium is not installed: `make test` installs it as root, else run scripts/system-deps.sh as root")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
