@@ -1,4 +1,5 @@
-"""Attachments of reports: downloaded from Twilio (HTTP Basic auth: account SID + auth token) into
+"""Attachments of reports: downloaded from Twilio (HTTP Basic auth: account SID + auth token, sent
+only to MEDIA_ALLOWED_HOSTS, see bot/media_fetch.py; any other URL is "refused", never fetched) into
 MEDIA_DIR by an RQ job, with size and type limits. A failed download is retried by RQ with backoff and
 never blocks the conversation; when Redis is down the row stays "pending" and
 `python -m bot.cli media-pending` runs it later."""
@@ -12,6 +13,7 @@ from pathlib import Path
 import requests
 from sqlalchemy import select
 
+from bot import media_fetch
 from bot.models import Report, ReportMedia, utcnow
 
 log = logging.getLogger(__name__)
@@ -89,11 +91,16 @@ def download(services, media_id: int, final: bool = True) -> str:
     if declared and not allowed(declared):
         _set(services, media_id, status="rejected", error=f"type {declared} not accepted", attempts=attempts + 1)
         return "rejected"
-    auth = (settings.twilio_account_sid, settings.twilio_auth_token) if settings.twilio_account_sid else None
+    try:
+        media_fetch.check(url, settings)  # before anything leaves: never credentials to another host
+    except media_fetch.Refused as exc:
+        log.warning("media %s refused: %s", media_id, exc)
+        _set(services, media_id, status="refused", error=str(exc)[:500], attempts=attempts + 1)
+        return "refused"
     limit = max_bytes(settings)
     target_dir = media_dir(settings) / org / ref
     try:
-        with requests.get(url, auth=auth, stream=True, timeout=(5, 30)) as response:
+        with media_fetch.open_media(url, settings) as response:
             if response.status_code == 429 or response.status_code >= 500:
                 raise TemporaryFailure(f"HTTP {response.status_code}")
             if response.status_code >= 400:
@@ -126,6 +133,10 @@ def download(services, media_id: int, final: bool = True) -> str:
                 _set(services, media_id, status="rejected", error=f"over {limit} bytes", attempts=attempts + 1)
                 return "rejected"
             os.replace(partial, path)
+    except media_fetch.Refused as exc:  # a redirect that leads elsewhere
+        log.warning("media %s refused: %s", media_id, exc)
+        _set(services, media_id, status="refused", error=str(exc)[:500], attempts=attempts + 1)
+        return "refused"
     except (requests.RequestException, OSError, TemporaryFailure) as exc:
         _set(services, media_id, status="failed" if final else "queued", error=str(exc)[:500],
              attempts=attempts + 1)

@@ -27,6 +27,14 @@ def _float(env: dict, name: str, default: float) -> float:
         raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
 
 
+def _hosts(env: dict, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """A comma- or space-separated list of host or host:port entries, lower-cased."""
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    return tuple(h.strip().lower() for h in raw.replace(",", " ").split() if h.strip())
+
+
 def _flag(env: dict, name: str, default: bool) -> bool:
     raw = env.get(name)
     if raw in (None, ""):
@@ -57,6 +65,11 @@ class Settings:
     redis_timeout: float = 0.5
     media_dir: Path = VAR / "media"
     media_max_bytes: int = 10 * 1024 * 1024
+    # Hosts a MediaUrl may name; only these get the Twilio credentials (bot/media_fetch.py).
+    media_allowed_hosts: tuple[str, ...] = ("api.twilio.com",)
+    # Where those may redirect (Twilio's media CDN, short-lived signed URLs): fetched without credentials.
+    media_redirect_hosts: tuple[str, ...] = ("mms.twiliocdn.com", "media.twiliocdn.com",
+                                             "s3-external-1.amazonaws.com")
     report_cluster_hours: float = 24.0
     proxy_fix: bool = False  # trust X-Forwarded-* from one proxy in front of the app
     # Organizers' pages
@@ -68,6 +81,9 @@ class Settings:
     login_lock_seconds: int = 900
     simulator: bool = True  # the phone simulator page (off in production unless SIMULATOR=1)
     session_cookie_secure: bool = False
+    # Charts and anonymised exports show a group (one category at one market on one day) smaller than
+    # this as "<K", never its count: a count of 1 or 2 there can point at one worker.
+    suppress_below: int = 5
 
     @property
     def production(self) -> bool:
@@ -104,6 +120,8 @@ class Settings:
             session_ttl=int(_float(env, "SESSION_TTL", defaults.session_ttl)),
             media_dir=Path(env.get("MEDIA_DIR") or defaults.media_dir),
             media_max_bytes=int(_float(env, "MEDIA_MAX_BYTES", defaults.media_max_bytes)),
+            media_allowed_hosts=_hosts(env, "MEDIA_ALLOWED_HOSTS", defaults.media_allowed_hosts),
+            media_redirect_hosts=_hosts(env, "MEDIA_REDIRECT_HOSTS", defaults.media_redirect_hosts),
             report_cluster_hours=_float(env, "REPORT_CLUSTER_HOURS", defaults.report_cluster_hours),
             proxy_fix=_flag(env, "PROXY_FIX", False),
             secret_key=env.get("SECRET_KEY") or defaults.secret_key,
@@ -114,11 +132,14 @@ class Settings:
             login_lock_seconds=int(_float(env, "LOGIN_LOCK_SECONDS", defaults.login_lock_seconds)),
             simulator=_flag(env, "SIMULATOR", mode != "production"),
             session_cookie_secure=_flag(env, "SESSION_COOKIE_SECURE", mode == "production"),
+            suppress_below=int(_float(env, "SUPPRESS_BELOW", defaults.suppress_below)),
         )
         settings.check()
         return settings
 
     def check(self) -> None:
+        if self.suppress_below < 1:
+            raise SettingsError(f"SUPPRESS_BELOW must be 1 or more (1 turns suppression off), got {self.suppress_below}")
         if not self.production:
             return
         missing = [

@@ -112,7 +112,8 @@ class ReportEvent(Base):
 
 class ReportMedia(Base):
     """An attachment: Twilio's URL until the download job stores it under MEDIA_DIR.
-    status: pending (not queued yet: Redis was down) | queued | stored | failed | rejected (type/size)."""
+    status: pending (not queued yet: Redis was down) | queued | stored | failed | rejected (type/size)
+    | refused (URL outside MEDIA_ALLOWED_HOSTS, or a redirect elsewhere: never fetched)."""
 
     __tablename__ = "report_media"
 

@@ -81,9 +81,11 @@ def media_server():
 
 
 @pytest.fixture
-def live(make_settings, db, redis, tmp_path):
+def live(make_settings, db, redis, tmp_path, media_server):
+    host = media_server.url.removeprefix("http://")  # the local media server is an allowed media host
     services = build_services(make_settings(twilio_account_sid=SID, twilio_api_base_url="http://127.0.0.1:9",
-                                            media_dir=tmp_path / "media", media_max_bytes=4000))
+                                            media_dir=tmp_path / "media", media_max_bytes=4000,
+                                            media_allowed_hosts=(host,)))
     sync_organizations(services)
     tasks.use_services(services)
     yield services, create_app(services=services).test_client()
