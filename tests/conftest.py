@@ -1,5 +1,6 @@
 """Shared fixtures: real PostgreSQL and Redis servers for the session, a migrated database
-cleaned per test, the app built on them, and a `phone` that sends Twilio-signed webhooks."""
+cleaned per test, the app built on them, a `phone` that sends Twilio-signed webhooks, and the
+real Rasa server (one per test session, shared by tests/nlu and tests/conversations)."""
 from __future__ import annotations
 
 import itertools
@@ -53,6 +54,36 @@ def redis_url():
         return
     with RedisServer() as server:
         yield server.url.rsplit("/", 1)[0] + "/1"
+
+
+RASA_START_TIMEOUT = float(os.environ.get("RASA_START_TIMEOUT", "180"))
+
+
+@dataclass(frozen=True)
+class RasaEndpoint:
+    url: str
+    token: str
+
+
+@pytest.fixture(scope="session")
+def rasa_server():
+    """`.venv-nlu/bin/rasa run --enable-api -m <model for the current data> --auth-token T` on a free
+    port. FAILS (never skips) when the NLU venv or the model is missing: CI runs `make nlu-env
+    nlu-train` first. Tests using it carry `@pytest.mark.rasa` and a long timeout (the server needs
+    40-90 s to load the model)."""
+    from nlu.server import RasaUnavailable, start_rasa
+    from nlu.train import model_path
+
+    token = "test-rasa-token"
+    try:
+        server = start_rasa(model_path(), token=token, timeout=RASA_START_TIMEOUT)
+    except RasaUnavailable as exc:
+        pytest.fail(f"Rasa server for the NLU tests could not start: {exc}\n"
+                    "Build and train first: make nlu-env nlu-train", pytrace=False)
+    try:
+        yield RasaEndpoint(server.url, token)
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -158,9 +189,12 @@ class Phone:
 
     def form(self, body: str = "", **extra) -> dict:
         to = f"whatsapp:{self.to}" if self.channel == "whatsapp" else self.to
+        # The app's own account when it has one: the webhook refuses another AccountSid.
+        app = getattr(self.client, "application", None)
+        account = app.extensions["streetline"].settings.twilio_account_sid if app else None
         form = {
             "MessageSid": new_sid(),
-            "AccountSid": "AC" + "0" * 32,
+            "AccountSid": account or "AC" + "0" * 32,
             "From": self.address,
             "To": to,
             "Body": body,

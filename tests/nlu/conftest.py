@@ -1,14 +1,11 @@
-"""NLU fixtures: a real Rasa server (session scope) and small fault-injecting Rasa stand-ins.
+"""NLU fixtures: small fault-injecting Rasa stand-ins, the gazetteer and the fallback matcher.
 
-`rasa_server` starts `.venv-nlu/bin/rasa run --enable-api -m <model for the current data> --auth-token T`
-on a free port and yields a RasaEndpoint(url, token). It FAILS (never skips) when the NLU venv or the
-model is missing: CI runs `make nlu-env nlu-train` first. Tests using it carry `@pytest.mark.rasa` and a
-long timeout (the server needs 40-90 s to load the model).
+The real Rasa server (`rasa_server`, session scope) lives in tests/conftest.py, so the NLU tests and
+the conversation scenarios (tests/conversations) share one server per test session.
 """
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -18,31 +15,6 @@ import pytest
 
 from nlu.fallback import FallbackMatcher
 from nlu.gazetteer import Gazetteer
-
-RASA_START_TIMEOUT = float(os.environ.get("RASA_START_TIMEOUT", "180"))
-
-
-@dataclass(frozen=True)
-class RasaEndpoint:
-    url: str
-    token: str
-
-
-@pytest.fixture(scope="session")
-def rasa_server():
-    from nlu.server import RasaUnavailable, start_rasa
-    from nlu.train import model_path
-
-    token = "test-rasa-token"
-    try:
-        server = start_rasa(model_path(), token=token, timeout=RASA_START_TIMEOUT)
-    except RasaUnavailable as exc:
-        pytest.fail(f"Rasa server for the NLU tests could not start: {exc}\n"
-                    "Build and train first: make nlu-env nlu-train", pytrace=False)
-    try:
-        yield RasaEndpoint(server.url, token)
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")
