@@ -85,7 +85,7 @@ class Line:
 
 
 @pytest.fixture(scope="session")
-def lines(migrated, redis_url, tmp_path_factory):
+def lines(migrated, redis_url, tmp_path_factory, scenario_media):
     """(backend, rasa endpoint or None) -> Line, built on first use and kept for the session."""
     from webhooks import create_app
 
@@ -97,10 +97,11 @@ def lines(migrated, redis_url, tmp_path_factory):
             nlu: dict = {}
             if backend == "rasa":
                 nlu = dict(rasa_url=rasa.url, rasa_token=rasa.token, nlu_timeout=20.0)
+            media_host = scenario_media.url.split("//", 1)[1]  # the photos' host:port is allowed
             settings = Settings(env="test", database_url=migrated, redis_url=redis_url,
                                 twilio_auth_token=AUTH_TOKEN, public_base_url=PUBLIC_BASE_URL,
                                 spool_dir=tmp / "spool", outbox_path=tmp / "outbox.jsonl",
-                                media_dir=tmp / "media", **nlu)
+                                media_dir=tmp / "media", media_allowed_hosts=(media_host,), **nlu)
             services = build_services(settings)
             built[backend] = Line(backend, services, create_app(services=services).test_client())
         return built[backend]
