@@ -48,6 +48,15 @@ def load_content() -> None:
     services.close()
 
 
+@cli.command()
+@click.option("--burst", is_flag=True, help="Stop once the queue is empty (tests, one-off runs).")
+def worker(burst: bool) -> None:
+    """RQ worker for media downloads, with the spool drainer and the media sweep in the background."""
+    from bot.worker import main
+
+    main(burst=burst)
+
+
 @cli.command("replay-spool")
 def replay_spool() -> None:
     """Store messages spooled while the database was unreachable."""
@@ -171,7 +180,7 @@ def health() -> None:
 @cli.command("media-pending")
 @click.option("--include-failed", is_flag=True, help="Also retry downloads that failed.")
 def media_pending(include_failed: bool) -> None:
-    """Download report attachments recorded while the queue was down."""
+    """Download report attachments recorded while the queue was down (or whose queued job was lost)."""
     from bot.media import run_pending
 
     services = _services()

@@ -11,13 +11,14 @@ import logging
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot import features, flows, handover, keywords, routes, spool  # noqa: F401  features registers routes
 from bot.inbound import Inbound
 from bot.models import utcnow
 from bot.outcome import Outcome
 from bot.replies import finish
-from bot.sessions import SessionStore
+from bot.sessions import SessionStore, opted_out, remember_opt_out
 from bot.db import autocommit
 from bot.store import (
     ContactView,
@@ -26,6 +27,8 @@ from bot.store import (
     record_outcome_fast,
     store_inbound,
     store_inbound_fast,
+    storable,
+    strict,
 )
 
 log = logging.getLogger(__name__)
@@ -95,24 +98,24 @@ def sessions(services) -> SessionStore:
 
 def receive(inbound: Inbound, services) -> Outcome:
     """Store, answer, record. Never raises for a valid Inbound."""
+    inbound = storable(inbound)  # NUL and lone surrogates out of every field (escaped in raw)
     org = services.catalog.org_for_number(inbound.to_number) if inbound.to_number else None
     slug = org.slug if org else None
-    try:
-        # Spooled messages go in first, so a STOP sent while the database was down precedes this one.
-        spool.replay_if_pending(services)
-    except Exception:  # a bad spool file must never cost this message its place
-        log.exception("spool replay failed")
+    if spool.has_pending(services.settings.spool_dir):  # one stat; the drainer stores the rest
+        try:
+            # This sender's spooled messages go in first: a STOP sent while the database was down
+            # precedes this one.
+            spool.catch_up(services, inbound, slug)
+        except spool.Unavailable:
+            pass  # still down: this message joins them in the spool
+        except Exception:  # a bad spool file must never cost this message its place
+            log.exception("spool catch-up failed")
     try:
         inbound_id, contact = _store(inbound, slug, services)
     except Duplicate:
         return Outcome(duplicate=True)
-    except DBAPIError as exc:  # unreachable (or refusing): the spool keeps the message
-        log.error("database unavailable, spooling %s: %s", inbound.sid, exc)
-        if not spool.reserve(services.settings.spool_dir, inbound, slug):
-            return Outcome(duplicate=True)
-        outcome = _answer(inbound, org, None, services)
-        spool.complete(services.settings.spool_dir, inbound.sid, outcome)
-        return outcome
+    except spool.Unavailable as exc:  # unreachable: the spool keeps the message
+        return _spooled(inbound, org, slug, services, exc)
 
     outcome = _answer(inbound, org, contact, services)
     contact_id = contact.id if contact else None
@@ -126,10 +129,44 @@ def receive(inbound: Inbound, services) -> Outcome:
                 record_outcome(conn, inbound_id, contact_id, slug, inbound, outcome, outcome.replies)
     except DBAPIError as exc:  # the message itself is stored; losing the reply record is logged
         log.error("could not record outcome of %s: %s", inbound.sid, exc)
+    if outcome.deferred:  # the database went away between storing the message and saving its form
+        spool.reserve(services.settings.spool_dir, inbound, slug, outcome=outcome, stored=True)
+    remember_opt_out(services.redis, slug, inbound.phone, outcome.contact_changes)
+    return outcome
+
+
+def _spooled(inbound: Inbound, org, slug: str | None, services, exc: Exception) -> Outcome:
+    log.error("database unavailable, spooling %s: %s", inbound.sid, exc)
+    spool_dir = services.settings.spool_dir
+    if not spool.reserve(spool_dir, inbound, slug):
+        return Outcome(duplicate=True)
+    # Without the contact row, the opt-out mirror in Redis says whether this worker opted out.
+    contact = ContactView(None, None, True) if opted_out(services.redis, slug, inbound.phone) else None
+    outcome = _answer(inbound, org, contact, services, offline=True)
+    spool.complete(spool_dir, inbound, slug, outcome)
+    remember_opt_out(services.redis, slug, inbound.phone, outcome.contact_changes)
     return outcome
 
 
 def _store(inbound: Inbound, slug: str | None, services):
+    """Raises Duplicate, or spool.Unavailable when the database cannot be reached. A message the
+    database refuses for its content is logged and stored again with every field cut to fit."""
+    if spool.db_down():
+        raise spool.Unavailable("database marked down a moment ago")
+    try:
+        return _insert(inbound, slug, services)
+    except (DBAPIError, PoolTimeout) as exc:
+        if spool.connection_lost(exc):
+            spool.mark_down()
+            raise spool.Unavailable(str(exc)) from exc
+        log.error("database refused %s, storing it cut to fit: %s", inbound.sid, exc)
+    try:
+        return _insert(strict(inbound), slug, services)
+    except (DBAPIError, PoolTimeout) as exc:  # kept in the spool; the drainer sets it aside if refused again
+        raise spool.Unavailable(str(exc)) from exc
+
+
+def _insert(inbound: Inbound, slug: str | None, services):
     fast = autocommit(services.engine)
     for attempt in (1, 2):
         try:
@@ -147,10 +184,11 @@ def _store(inbound: Inbound, slug: str | None, services):
             sync_organizations(services)
 
 
-def _answer(inbound: Inbound, org, contact: ContactView | None, services) -> Outcome:
+def _answer(inbound: Inbound, org, contact: ContactView | None, services, offline: bool = False) -> Outcome:
     if org is None or inbound.phone is None:
         return Outcome()  # unknown receiving number or not a phone: stored, nothing to say
     turn = Turn(inbound, org, contact, services)
+    turn.outcome.offline = offline
     store = sessions(services)
     with store.lock(org.slug, inbound.phone):
         try:

@@ -8,10 +8,11 @@ from __future__ import annotations
 import logging
 import mimetypes
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import requests
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from bot import media_fetch
 from bot.models import Report, ReportMedia, utcnow
@@ -146,10 +147,17 @@ def download(services, media_id: int, final: bool = True) -> str:
     return "stored"
 
 
-def pending_ids(services, include_failed: bool = False) -> list[int]:
+# A "queued" row untouched this long lost its job (Redis went away with it). Longer than the last
+# retry interval plus the job timeout, so a job still waiting for its retry is not doubled.
+STALE_QUEUED = timedelta(minutes=10)
+
+
+def pending_ids(services, include_failed: bool = False, stale_after: timedelta = STALE_QUEUED) -> list[int]:
+    """Rows to download: pending ones, queued ones whose job is lost, and failed ones if asked."""
     states = ("pending", "failed") if include_failed else ("pending",)
+    lost = and_(ReportMedia.status == "queued", ReportMedia.updated_at < utcnow() - stale_after)
     with services.db() as session:
-        return list(session.scalars(select(ReportMedia.id).where(ReportMedia.status.in_(states))
+        return list(session.scalars(select(ReportMedia.id).where(or_(ReportMedia.status.in_(states), lost))
                                     .order_by(ReportMedia.id)))
 
 

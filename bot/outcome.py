@@ -12,3 +12,7 @@ class Outcome:
     contact_changes: dict = field(default_factory=dict)
     nlu: object | None = None
     duplicate: bool = False
+    # The database could not be read for this message (it is being spooled).
+    offline: bool = False
+    # A finished form the database could not take: saved on replay (bot/deferred.py).
+    deferred: dict | None = None

@@ -140,3 +140,56 @@ class SessionStore:
                 pipe.execute()
             except REDIS_ERRORS as exc:
                 log.warning("session write/unlock failed: %s", exc)
+
+
+# --- opt-outs, readable while the database is not -----------------------------------------------
+# The contact row is the record; this set per organization mirrors it so that a worker who opted out
+# is not answered while the row cannot be read. Written whenever a contact opts out or back in.
+
+def opt_out_key(org: str) -> str:
+    return f"optout:{org}"
+
+
+def remember_opt_out(redis, org: str | None, phone: str | None, changes: dict) -> None:
+    if redis is None or not org or not phone or "opted_out" not in changes:
+        return
+    try:
+        if changes["opted_out"]:
+            redis.sadd(opt_out_key(org), phone)
+        else:
+            redis.srem(opt_out_key(org), phone)
+    except REDIS_ERRORS as exc:
+        log.warning("opt-out not mirrored in Redis: %s", exc)
+
+
+def opted_out(redis, org: str | None, phone: str | None) -> bool:
+    """From the mirror (the database is away); False when Redis cannot say either."""
+    if redis is None or not org or not phone:
+        return False
+    try:
+        return bool(redis.sismember(opt_out_key(org), phone))
+    except REDIS_ERRORS as exc:
+        log.warning("opt-out mirror unreadable: %s", exc)
+        return False
+
+
+def mirror_opt_outs(services) -> int:
+    """Copy every opted-out contact into the mirror (the worker does this at start, in case Redis
+    lost it). Adds only: an opt-in removes its number when it happens."""
+    from sqlalchemy import select
+
+    from bot.models import Contact
+
+    if services.redis is None:
+        return 0
+    with services.db() as session:
+        rows = session.execute(select(Contact.organization, Contact.phone).where(Contact.opted_out.is_(True))).all()
+    by_org: dict[str, list[str]] = {}
+    for org, phone in rows:
+        by_org.setdefault(org, []).append(phone)
+    pipe = services.redis.pipeline(transaction=False)
+    for org, phones in by_org.items():
+        for start in range(0, len(phones), 1000):
+            pipe.sadd(opt_out_key(org), *phones[start:start + 1000])
+    pipe.execute()
+    return len(rows)

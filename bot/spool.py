@@ -1,95 +1,180 @@
 """A local spool for inbound messages while the database is unreachable.
 
-One JSON file per MessageSid, created with O_EXCL so a repeated delivery is recognised even
-without the database. The file holds the message and, once answered, what was answered and
-changed, so a replay stores the same history the live path would have (no reply is re-sent).
+One JSON file per MessageSid, in one folder per contact (`<spool>/<contact key>/<sid>.json`), so a
+repeated delivery is recognised without the database and a contact's spooled messages can be
+stored before that contact's next live message. A file holds the message and, once answered, what
+was answered and changed (and a form completion the database could not take), so a replay stores
+the same history the live path would have; no reply is re-sent.
+
+Files are written whole (temp file, fsync, then link or rename into place): a reader never sees half
+a file. `<spool>/.pending` exists while anything is spooled: the hot path's only cost is one stat.
+Replaying is the drainer's job (bot/drainer.py, in the worker process), in batches; a live message
+from a contact with spooled messages first stores that contact's own (`catch_up`).
 """
 from __future__ import annotations
 
+import errno
 import fcntl
+import hashlib
 import json
 import logging
 import os
+import time
+import uuid
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.inbound import Inbound, Media
 from bot.outcome import Outcome
 from bot.replies import Reply
 
 log = logging.getLogger(__name__)
-_last_mtime: dict[str, float] = {}
+
+MARKER = ".pending"
+HEARTBEAT = ".drainer"  # touched by a running drainer
+BAD = "bad"
+# An unanswered file younger than this is a message being answered right now: not replayed yet.
+IN_FLIGHT_SECONDS = 30.0
+# After a connection failure, skip the database for this long (a host that times out instead of
+# refusing would otherwise cost every request the connect timeout).
+BREAKER_SECONDS = 0.25
+_down_until = 0.0
 
 
-def _path(spool_dir: Path, sid: str) -> Path:
-    safe = "".join(ch for ch in sid if ch.isalnum() or ch in "-_")
-    return Path(spool_dir) / f"{safe}.json"
+class Unavailable(Exception):
+    """The database cannot be reached: the message goes to the spool."""
 
 
-def _write_atomic(path: Path, record: dict) -> None:
-    tmp = path.with_suffix(".tmp")
+# --- what counts as an outage --------------------------------------------------------------------
+
+_CONNECTION_STATES = ("57P01", "57P02", "57P03")  # admin shutdown, crash shutdown, cannot connect now
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """True for a dropped or refused connection (or no connection to be had from the pool); False
+    for errors about the statement or its data, which a retry to the same server would repeat."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    if not isinstance(exc, (OperationalError, InterfaceError)):
+        return False
+    if exc.connection_invalidated:
+        return True
+    state = getattr(exc.orig, "sqlstate", None)
+    return state is None or state.startswith("08") or state in _CONNECTION_STATES
+
+
+def mark_down() -> None:
+    global _down_until
+    _down_until = time.monotonic() + BREAKER_SECONDS
+
+
+def db_down() -> bool:
+    return time.monotonic() < _down_until
+
+
+# --- layout --------------------------------------------------------------------------------------
+
+def _safe(text: str) -> str:
+    return "".join(ch for ch in text if ch.isalnum() or ch in "-_")
+
+
+def contact_key(inbound: Inbound, org: str | None) -> str:
+    who = f"{org or '-'}|{inbound.phone or inbound.from_address}"
+    return hashlib.sha1(who.encode("utf-8", "surrogatepass")).hexdigest()[:20]
+
+
+def _path(spool_dir: Path, inbound: Inbound, org: str | None) -> Path:
+    return Path(spool_dir) / contact_key(inbound, org) / f"{_safe(inbound.sid)}.json"
+
+
+def has_pending(spool_dir: Path) -> bool:
+    return os.path.exists(os.path.join(spool_dir, MARKER))
+
+
+def _touch(path: Path) -> None:
+    try:
+        os.utime(path)
+    except FileNotFoundError:
+        path.touch()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_temp(spool_dir: Path, record: dict) -> Path:
+    tmp = Path(spool_dir) / f".tmp-{uuid.uuid4().hex}"
     with open(tmp, "w", encoding="utf-8") as fh:
         json.dump(record, fh, ensure_ascii=False, default=str)
         fh.flush()
         os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    return tmp
 
 
-def reserve(spool_dir: Path, inbound: Inbound, org: str | None) -> bool:
-    """Write the message to the spool; False when this SID is already spooled."""
-    Path(spool_dir).mkdir(parents=True, exist_ok=True)
-    path = _path(spool_dir, inbound.sid)
-    record = {"org": org, "inbound": asdict(inbound), "outcome": None}
+# --- writing -------------------------------------------------------------------------------------
+
+def reserve(spool_dir: Path, inbound: Inbound, org: str | None, outcome=None, stored: bool = False) -> bool:
+    """Write the message to the spool; False when this SID is spooled already. The file appears
+    whole or not at all (link of a synced temp file, which also fails when the name exists)."""
+    spool_dir = Path(spool_dir)
+    spool_dir.mkdir(parents=True, exist_ok=True)
+    record = {"org": org, "inbound": asdict(inbound), "outcome": _outcome_dict(outcome) if outcome else None,
+              "stored": stored}
+    tmp = _write_temp(spool_dir, record)
+    path = _path(spool_dir, inbound, org)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return False
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(record, fh, ensure_ascii=False, default=str)
-        fh.flush()
-        os.fsync(fh.fileno())
+        for _ in range(5):  # the drainer may remove an emptied contact folder between mkdir and link
+            path.parent.mkdir(exist_ok=True)
+            try:
+                os.link(tmp, path)
+                break
+            except FileExistsError:
+                return False
+            except FileNotFoundError:
+                continue
+        else:
+            raise OSError(errno.ENOENT, "spool folder keeps disappearing", str(path.parent))
+        _fsync_dir(path.parent)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _touch(spool_dir / MARKER)
     return True
 
 
-def complete(spool_dir: Path, sid: str, outcome) -> None:
-    path = _path(spool_dir, sid)
-    record = json.loads(path.read_text(encoding="utf-8"))
-    record["outcome"] = {
+def _outcome_dict(outcome) -> dict:
+    return {
         "replies": [asdict(r) for r in outcome.replies],
         "contact_changes": {k: (v.isoformat() if isinstance(v, datetime) else v)
                             for k, v in outcome.contact_changes.items()},
+        "deferred": getattr(outcome, "deferred", None),
     }
-    _write_atomic(path, record)
 
 
-def pending(spool_dir: Path) -> list[Path]:
+def complete(spool_dir: Path, inbound: Inbound, org: str | None, outcome) -> None:
+    """Add what was answered to a reserved file. Idempotent: a file already replayed is left alone."""
+    path = _path(spool_dir, inbound, org)
+    if not path.exists():
+        return
+    record = {"org": org, "inbound": asdict(inbound), "outcome": _outcome_dict(outcome), "stored": False}
+    tmp = _write_temp(spool_dir, record)
     try:
-        return sorted(Path(spool_dir).glob("*.json"), key=lambda p: p.stat().st_mtime)
-    except FileNotFoundError:
-        return []
+        os.replace(tmp, path)
+    except FileNotFoundError:  # the contact folder went with a replay in between: nothing to add
+        tmp.unlink(missing_ok=True)
 
 
-@contextmanager
-def _exclusive(spool_dir: Path):
-    """One replayer at a time across gunicorn workers; others skip instead of waiting."""
-    Path(spool_dir).mkdir(parents=True, exist_ok=True)
-    with open(Path(spool_dir) / ".lock", "w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+# --- reading -------------------------------------------------------------------------------------
 
-
-def _load(record: dict) -> tuple[Inbound, str | None, Outcome]:
+def _load(record: dict) -> tuple[Inbound, str | None, Outcome, dict | None]:
     data = dict(record["inbound"])
     data["media"] = tuple(Media(**m) for m in data["media"])
     data["received_at"] = datetime.fromisoformat(data["received_at"])
@@ -97,55 +182,139 @@ def _load(record: dict) -> tuple[Inbound, str | None, Outcome]:
     done = record.get("outcome") or {"replies": [], "contact_changes": {}}
     changes = {k: (datetime.fromisoformat(v) if k.endswith("_at") and v else v)
                for k, v in done["contact_changes"].items()}
-    return inbound, record["org"], Outcome(replies=[Reply(**r) for r in done["replies"]], contact_changes=changes)
+    outcome = Outcome(replies=[Reply(**r) for r in done["replies"]], contact_changes=changes)
+    return inbound, record["org"], outcome, done.get("deferred")
 
 
-def replay(services) -> int:
-    """Move spooled messages into the database; returns how many were stored. Idempotent."""
-    from bot.store import Duplicate, record_outcome, store_inbound
+class Entry:
+    """One spooled file, read."""
 
-    spool_dir = services.settings.spool_dir
-    stored = 0
-    with _exclusive(spool_dir) as mine:
+    def __init__(self, path: Path, record: dict):
+        self.path, self.record = path, record
+        self.inbound, self.org, self.outcome, self.deferred = _load(record)
+        self.stored_before = bool(record.get("stored"))
+
+    @property
+    def in_flight(self) -> bool:
+        if self.record.get("outcome") is not None:
+            return False
+        try:
+            return time.time() - self.path.stat().st_mtime < IN_FLIGHT_SECONDS
+        except FileNotFoundError:
+            return True
+
+
+def _read(path: Path, spool_dir: Path) -> Entry | None:
+    try:
+        return Entry(path, json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        return None  # replayed by someone else meanwhile
+    except (OSError, ValueError, TypeError, KeyError) as exc:  # whole files only, so a damaged disk
+        log.error("unreadable spool file %s, set aside: %s", path, exc)
+        set_aside(spool_dir, path)
+        return None
+
+
+def mark_stored(entry: Entry) -> None:
+    """The message is stored but its deferred form is not saved yet: the next replay, finding the
+    message a duplicate, saves the form."""
+    record = dict(entry.record, stored=True)
+    tmp = _write_temp(entry.path.parent.parent, record)
+    try:
+        os.replace(tmp, entry.path)
+    except FileNotFoundError:
+        tmp.unlink(missing_ok=True)
+
+
+def set_aside(spool_dir: Path, path: Path) -> None:
+    bad = Path(spool_dir) / BAD
+    bad.mkdir(exist_ok=True)
+    try:
+        os.replace(path, bad / f"{path.parent.name}-{path.name}")
+    except FileNotFoundError:
+        pass
+
+
+def _entries(folder: Path, spool_dir: Path) -> list[Entry]:
+    try:
+        names = [n for n in os.listdir(folder) if n.endswith(".json")]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    entries = [e for e in (_read(folder / n, spool_dir) for n in names) if e is not None]
+    return sorted(entries, key=lambda e: (e.inbound.received_at, e.path.name))
+
+
+def pending(spool_dir: Path) -> list[Path]:
+    """Every spooled file (for operators and tests: this walks the whole spool)."""
+    root = Path(spool_dir)
+    if not root.exists():
+        return []
+    return sorted(p for p in root.glob("*/*.json") if p.parent.name != BAD)
+
+
+@contextmanager
+def contact_lock(folder: Path, wait: float | None):
+    """flock on the contact's folder: one replayer per contact at a time. Yields False when the
+    folder is gone (nothing left) or, with `wait`, when it stayed busy that long."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except (FileNotFoundError, NotADirectoryError):
+        yield False
+        return
+    try:
+        deadline = time.monotonic() + (wait or 0)
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if wait is None or time.monotonic() > deadline:
+                    yield False
+                    return
+                time.sleep(0.005)
+        try:
+            yield True
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def remove_folder_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:  # not empty (a new message arrived) or gone already
+        pass
+
+
+# --- replaying -----------------------------------------------------------------------------------
+
+def catch_up(services, inbound: Inbound, org: str | None) -> int:
+    """Store this contact's spooled messages before its new one (a STOP sent during the outage
+    must precede the next message). One stat when the contact has none."""
+    from bot import drainer
+
+    spool_dir = Path(services.settings.spool_dir)
+    drainer.ensure_running(services)
+    folder = spool_dir / contact_key(inbound, org)
+    if not folder.is_dir() or db_down():
+        return 0
+    with contact_lock(folder, wait=5.0) as mine:
         if not mine:
             return 0
-        for path in pending(spool_dir):
-            try:
-                record = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:  # half-written by a crash: keep it for a human
-                log.error("unreadable spool file %s: %s", path, exc)
-                path.rename(path.with_suffix(".bad"))
-                continue
-            inbound, org, outcome = _load(record)
-            try:
-                with services.engine.begin() as conn:
-                    inbound_id, contact = store_inbound(conn, inbound, org, spooled=True)
-                    record_outcome(conn, inbound_id, contact.id if contact else None, org, inbound,
-                                   outcome, outcome.replies)
-                stored += 1
-            except Duplicate:
-                pass
-            except (OperationalError, InterfaceError) as exc:
-                log.warning("spool replay stopped, database still unavailable: %s", exc)
-                return stored
-            except DBAPIError as exc:  # this record itself is refused: set it aside, go on
-                log.error("spooled %s refused by the database, kept as .bad: %s", path.name, exc)
-                path.rename(path.with_suffix(".bad"))
-                continue
-            path.unlink()
+        entries = [e for e in _entries(folder, spool_dir) if not e.in_flight]
+        stored = drainer.store_entries(services, entries)
+        remove_folder_if_empty(folder)
     return stored
 
 
-def replay_if_pending(services) -> int:
-    """Cheap on the hot path: a stat of the spool folder, a replay only when it changed."""
-    spool_dir = str(services.settings.spool_dir)
-    try:
-        mtime = os.stat(spool_dir).st_mtime
-    except FileNotFoundError:
-        return 0
-    if _last_mtime.get(spool_dir) == mtime:
-        return 0
-    count = replay(services)
-    if not pending(services.settings.spool_dir):
-        _last_mtime[spool_dir] = os.stat(spool_dir).st_mtime
-    return count
+def replay(services) -> int:
+    """Store everything spooled now, in this process (the CLI's replay-spool). Idempotent."""
+    from bot import drainer
+
+    total = 0
+    while True:
+        count, more = drainer.drain_once(services)
+        total += count
+        if not more or count == 0:
+            return total

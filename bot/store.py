@@ -6,7 +6,9 @@ of a request (measured with bench/inbound.py).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import re
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from sqlalchemy import Connection, bindparam, func, insert, literal_column, select, true, update
@@ -25,6 +27,74 @@ class ContactView:
 
 class Duplicate(Exception):
     """This MessageSid is stored already."""
+
+
+# --- text PostgreSQL refuses ------------------------------------------------------------------
+# NUL in text or JSON, and lone surrogates (not encodable as UTF-8). Removed from every stored field;
+# the raw form keeps them escaped ("\u0000"), so what was sent stays readable.
+_REFUSED = re.compile("[\x00\ud800-\udfff]")
+_TEXT_FIELDS = ("sid", "from_address", "to_address", "phone", "to_number", "body", "address", "label",
+                "profile_name", "wa_id")
+
+
+def storable_text(value):
+    if isinstance(value, str) and _REFUSED.search(value):
+        return _REFUSED.sub("", value)
+    return value
+
+
+def _escaped(value):
+    if isinstance(value, str):
+        return _REFUSED.sub(lambda m: f"\\u{ord(m.group()):04x}", value) if _REFUSED.search(value) else value
+    if isinstance(value, dict):
+        return {_escaped(k): _escaped(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_escaped(v) for v in value]
+    return value
+
+
+def _refused_anywhere(inbound: Inbound) -> bool:
+    texts = [getattr(inbound, f) for f in _TEXT_FIELDS]
+    texts += [m.url for m in inbound.media] + [m.content_type for m in inbound.media]
+    if any(isinstance(t, str) and _REFUSED.search(t) for t in texts):
+        return True
+    return any(isinstance(t, str) and _REFUSED.search(t) for t in _strings(inbound.raw))
+
+
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield k
+            yield from _strings(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _strings(v)
+
+
+def storable(inbound: Inbound) -> Inbound:
+    """The message as PostgreSQL (and the spool's UTF-8 files) will take it; the same object when
+    nothing needs cleaning, which is nearly always."""
+    if not _refused_anywhere(inbound):
+        return inbound
+    from bot.phones import to_e164
+
+    media = tuple(type(m)(url=storable_text(m.url), content_type=storable_text(m.content_type))
+                  for m in inbound.media)
+    clean = {f: storable_text(getattr(inbound, f)) for f in _TEXT_FIELDS}
+    clean["phone"] = clean["phone"] or to_e164(clean["from_address"])  # "+2547\x0011..." is a number too
+    clean["to_number"] = clean["to_number"] or to_e164(clean["to_address"])
+    return replace(inbound, media=media, raw=_escaped(inbound.raw), **clean)
+
+
+def strict(inbound: Inbound) -> Inbound:
+    """Last resort after the database refused a message for its content: every field cut to its
+    column and plain ASCII in `raw`, so the message is still stored."""
+    cut = {"sid": 64, "from_address": 64, "to_address": 64, "phone": 20, "profile_name": 200, "wa_id": 32}
+    raw = {"escaped": json.dumps(inbound.raw, ensure_ascii=True, default=str)}
+    return replace(inbound, raw=raw, **{f: (getattr(inbound, f) or None) and getattr(inbound, f)[:n]
+                                        for f, n in cut.items()})
 
 
 def _dialect(conn: Connection):

@@ -6,7 +6,7 @@ here once, for every flow.
 """
 from __future__ import annotations
 
-from bot import keywords
+from bot import deferred, keywords
 from bot.flows.states import (
     QUESTIONS,
     AskLocation,
@@ -112,7 +112,12 @@ class Runner:
         self._clear()
         vars = dict(state.vars)
         if state.complete:
-            vars.update(getattr(flow, state.complete)(self._ctx(session), self.turn) or {})
+            try:
+                vars.update(getattr(flow, state.complete)(self._ctx(session), self.turn) or {})
+            except Exception as exc:  # the database is away: the answers go to the spool (bot/deferred.py)
+                if not deferred.defer(self.turn, flow, state, session, exc):
+                    raise
+                return
         self.turn.outcome.contact_changes.update(state.contact_changes)
         if state.key:
             self.turn.say(state.key, lang=state.lang, **vars)

@@ -1,0 +1,253 @@
+"""Drains the spool into the database in the background, in batches.
+
+The worker process runs one (`python -m bot.cli worker`, the Procfile's worker); a web process
+starts its own only when no drainer has shown a heartbeat for a while (`make run` without the
+worker, a single-process deployment). One drainer works at a time across processes (a flock),
+and a contact whose live message is catching up its own spooled messages is skipped meanwhile.
+"""
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import threading
+import time
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from bot import deferred, spool
+
+log = logging.getLogger(__name__)
+
+BATCH = 200
+HEARTBEAT_STALE = 5.0  # seconds without a heartbeat before a web process drains by itself
+_started: set[str] = set()
+_start_lock = threading.Lock()
+_checked: dict[str, float] = {}
+
+
+@contextmanager
+def _exclusive(spool_dir: Path):
+    """One drainer at a time across processes; the others skip instead of waiting."""
+    Path(spool_dir).mkdir(parents=True, exist_ok=True)
+    with open(Path(spool_dir) / ".lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _store_one(conn, entry: spool.Entry):
+    """Store one entry inside a savepoint. Returns ("stored"|"duplicate"|"refused", contact)."""
+    from bot.store import Duplicate, record_outcome, store_inbound
+
+    savepoint = conn.begin_nested()
+    try:
+        inbound_id, contact = store_inbound(conn, entry.inbound, entry.org, spooled=True)
+        record_outcome(conn, inbound_id, contact.id if contact else None, entry.org, entry.inbound,
+                       entry.outcome, entry.outcome.replies)
+        savepoint.commit()
+        return "stored", contact
+    except Duplicate:
+        savepoint.rollback()
+        return "duplicate", None
+    except DBAPIError as exc:
+        if spool.connection_lost(exc):
+            raise
+        savepoint.rollback()
+        log.error("spooled %s refused by the database, set aside: %s", entry.inbound.sid, exc)
+        return "refused", None
+
+
+def _store_batch(services, entries: list[spool.Entry]) -> list[tuple] | None:
+    """All entries in one transaction (a savepoint each); None when the database is unreachable."""
+    results = []
+    try:
+        with services.engine.begin() as conn:
+            for entry in entries:
+                results.append((entry, *_store_one(conn, entry)))
+    except (DBAPIError, PoolTimeout) as exc:
+        if not spool.connection_lost(exc):
+            raise
+        spool.mark_down()
+        log.warning("spool replay paused, database unavailable: %s", exc)
+        return None
+    return results
+
+
+def _settle(services, results: list[tuple]) -> int:
+    """After the commit: remove stored files, set refused ones aside, save deferred forms."""
+    spool_dir = Path(services.settings.spool_dir)
+    stored = 0
+    for entry, result, contact in results:
+        if result == "refused":
+            spool.set_aside(spool_dir, entry.path)
+            continue
+        if entry.deferred and (result == "stored" or entry.stored_before):
+            if contact is None and entry.stored_before:
+                contact = deferred.contact_for(services, entry.inbound, entry.org)
+            done = deferred.finish(services, entry.inbound, entry.org, contact, entry.deferred)
+            if done == "retry":
+                spool.mark_stored(entry)  # the message is in; the form is tried again next pass
+                continue
+            if done == "failed":
+                spool.mark_stored(entry)
+                spool.set_aside(spool_dir, entry.path)
+                continue
+        stored += result == "stored"
+        entry.path.unlink(missing_ok=True)
+    return stored
+
+
+def store_entries(services, entries: list[spool.Entry]) -> int:
+    """One contact's entries, in order; raises spool.Unavailable when the database is away."""
+    if not entries:
+        return 0
+    results = _store_batch(services, entries)
+    if results is None:
+        raise spool.Unavailable("database unavailable during catch-up")
+    return _settle(services, results)
+
+
+def _folders(spool_dir: Path) -> list[Path]:
+    try:
+        with os.scandir(spool_dir) as it:
+            found = [Path(e.path) for e in it if e.is_dir() and e.name != spool.BAD]
+    except FileNotFoundError:
+        return []
+    return found
+
+
+def _adopt_loose_files(spool_dir: Path) -> None:
+    """Spool files from before per-contact folders: move them into their contact's folder."""
+    for path in Path(spool_dir).glob("*.json"):
+        entry = spool._read(path, spool_dir)
+        if entry is None:
+            continue
+        target = spool._path(spool_dir, entry.inbound, entry.org)
+        target.parent.mkdir(exist_ok=True)
+        if target.exists():
+            path.unlink(missing_ok=True)
+        else:
+            os.replace(path, target)
+        spool._touch(Path(spool_dir) / spool.MARKER)
+
+
+def drain_once(services, batch: int = BATCH) -> tuple[int, bool]:
+    """Store up to `batch` spooled messages in one transaction. Returns (stored, more to do)."""
+    spool_dir = Path(services.settings.spool_dir)
+    if not spool_dir.exists():
+        return 0, False
+    with _exclusive(spool_dir) as mine:
+        if not mine:
+            return 0, True
+        _adopt_loose_files(spool_dir)
+        folders, more, waiting = _folders(spool_dir), False, False
+        with ExitStack() as stack:
+            chosen: list[tuple[Path, list[spool.Entry]]] = []
+            count = 0
+            for folder in folders:
+                if count >= batch:
+                    more = True
+                    break
+                if not stack.enter_context(spool.contact_lock(folder, wait=None)):
+                    more = True  # a live message is catching this contact up
+                    continue
+                entries = spool._entries(folder, spool_dir)
+                ready = [e for e in entries if not e.in_flight]
+                if len(ready) < len(entries):
+                    waiting = True
+                    ready = ready[:next(i for i, e in enumerate(entries) if e.in_flight)]  # keep the order
+                chosen.append((folder, ready))
+                count += len(ready)
+            results = _store_batch(services, [e for _, group in chosen for e in group])
+            if results is None:
+                return 0, True
+            stored = _settle(services, results)
+            for folder, _ in chosen:
+                spool.remove_folder_if_empty(folder)
+        if not more and not waiting:
+            _clear_marker(spool_dir)
+        return stored, more or waiting
+
+
+def _clear_marker(spool_dir: Path) -> None:
+    """Remove the marker, then look again: a message spooled meanwhile puts it back (its writer
+    links the file before touching the marker, so one of the two always sees the other)."""
+    try:
+        (spool_dir / spool.MARKER).unlink()
+    except FileNotFoundError:
+        return
+    if _folders(spool_dir):
+        spool._touch(spool_dir / spool.MARKER)
+
+
+def heartbeat(spool_dir: Path) -> None:
+    Path(spool_dir).mkdir(parents=True, exist_ok=True)
+    spool._touch(Path(spool_dir) / spool.HEARTBEAT)
+
+
+def _heartbeat_fresh(spool_dir: Path) -> bool:
+    try:
+        return time.time() - os.stat(Path(spool_dir) / spool.HEARTBEAT).st_mtime < HEARTBEAT_STALE
+    except FileNotFoundError:
+        return False
+
+
+def run(services, stop: threading.Event, idle: float = 0.5, after_tick=None, until_empty: bool = False) -> None:
+    """Loop until `stop` (or, with `until_empty`, until nothing is spooled): heartbeat, drain while
+    there is something, rest otherwise."""
+    spool_dir = Path(services.settings.spool_dir)
+    if any(spool_dir.glob("*.json")) or _folders(spool_dir):  # left from before a restart
+        spool._touch(spool_dir / spool.MARKER)
+    while not stop.is_set():
+        heartbeat(spool_dir)
+        pause = idle
+        if until_empty and not spool.has_pending(spool_dir):
+            return
+        if spool.has_pending(spool_dir):
+            try:
+                stored, more = drain_once(services)
+                if more:
+                    pause = 0.02 if stored else 1.0  # busy: go on; stuck (database away): wait
+            except Exception:  # keep draining whatever one bad batch did
+                log.exception("spool drain failed")
+                pause = 1.0
+        if after_tick is not None:
+            after_tick()
+        stop.wait(pause)
+
+
+def ensure_running(services) -> None:
+    """Called on the hot path while something is spooled: start a drainer thread in this process
+    when no drainer has shown a heartbeat lately. At most one stat per second."""
+    spool_dir = str(services.settings.spool_dir)
+    now = time.monotonic()
+    if now - _checked.get(spool_dir, 0.0) < 1.0 or spool_dir in _started:
+        return
+    _checked[spool_dir] = now
+    if _heartbeat_fresh(Path(spool_dir)):
+        return
+    with _start_lock:
+        if spool_dir in _started:
+            return
+        _started.add(spool_dir)
+    log.warning("no spool drainer running: draining in this process until the spool is empty")
+
+    def drain_then_leave():
+        try:
+            run(services, threading.Event(), until_empty=True)
+        except Exception:  # the services went away under us (shutdown): the next message restarts one
+            log.exception("spool drainer stopped")
+        finally:
+            _started.discard(spool_dir)
+
+    threading.Thread(target=drain_then_leave, name="spool-drainer", daemon=True).start()
