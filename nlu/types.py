@@ -7,6 +7,9 @@ from dataclasses import asdict, dataclass, field
 INTENTS = (
     "greet", "thanks", "help", "ask_relief", "ask_market_status", "ask_registration", "report_incident",
     "opt_out", "opt_in", "change_language", "affirm", "deny", "out_of_scope",
+    # join: asks to become a member (starts the join form); report_request: asks to report without saying
+    # what happened (starts the report form, the text is not a description). Issue 11.
+    "join", "report_request",
 )
 ENTITY_TYPES = ("market", "place", "date", "incident_type", "trade")
 

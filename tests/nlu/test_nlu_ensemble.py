@@ -18,12 +18,12 @@ import requests
 
 from nlu.fallback import Params, _features
 from nlu.train import model_path
+from nlu.types import INTENTS as TYPES_INTENTS
 
 pytestmark = [pytest.mark.rasa, pytest.mark.slow, pytest.mark.timeout(400)]
 
 COMPONENT = "nlu.components.tfidf_ensemble.TfidfEnsembleClassifier"
-INTENTS = {"greet", "thanks", "help", "ask_relief", "ask_market_status", "ask_registration", "report_incident",
-           "opt_out", "opt_in", "change_language", "affirm", "deny", "out_of_scope"}
+INTENTS = set(TYPES_INTENTS)
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ from nlu.types import INTENTS
 
 HELDOUT = Path(__file__).resolve().parents[2] / "nlu" / "tests_data" / "heldout.yml"
 MAIN = ("ask_relief", "ask_market_status", "ask_registration", "report_incident", "out_of_scope")
+NEW = ("join", "report_request")  # issue 11
 
 
 def test_training_data_covers_every_intent_and_language():
@@ -24,14 +25,14 @@ def test_training_data_covers_every_intent_and_language():
     counts = Counter((Path(e.source).stem.split("_")[0], e.intent) for e in examples)
     for lang in ("en", "es", "fr", "sw", "hi"):
         for intent in INTENTS:
-            need = 40 if intent in MAIN else 10
+            need = 40 if intent in MAIN else 35 if intent in NEW else 10
             assert counts[(lang, intent)] >= need, (lang, intent, counts[(lang, intent)])
 
 
 def test_heldout_is_not_training_data():
     train = {kw.normalize(e.text) for e in load_training()}
     held = [e for e in load_file(HELDOUT)]
-    assert len(held) >= 13 * 20
+    assert len(held) >= len(INTENTS) * 20
     overlap = [e.text for e in held if kw.normalize(e.text) in train]
     assert len(overlap) <= 3, overlap  # one-word answers may coincide
 
