@@ -46,6 +46,32 @@ def click_nav(p, href: str, wide: bool) -> None:
         link.click()
 
 
+LABELS = """els => els.map(e => {const r = e.getBoundingClientRect();
+  return {id: e.dataset.placeId, text: e.textContent, shown: e.dataset.shown, box: [r.left, r.top, r.right, r.bottom]}})"""
+
+
+def check_map_labels(p) -> None:
+    """Without tiles every market and area is named on its outline, and no two shown names overlap."""
+    from bot.inbox import outlines
+
+    expected = {s["id"]: (s["name"], s["kind"]) for s in outlines(p.live.services.catalog, "nairobi-vendors")}
+    # The map may still be zooming to the reports: wait until the names are sorted out for its last view.
+    p.page.wait_for_function(f"""() => {{
+        const shown = ({LABELS})([...document.querySelectorAll('#map .place-label[data-shown=yes]')]);
+        return shown.length > 0 && shown.every((a, i) => shown.slice(i + 1).every(b =>
+            a.box[2] <= b.box[0] || b.box[2] <= a.box[0] || a.box[3] <= b.box[1] || b.box[3] <= a.box[1]));
+    }}""", timeout=5000)
+    labels = p.page.eval_on_selector_all("#map .place-label", LABELS)
+    assert {label["id"]: label["text"] for label in labels} == {k: name for k, (name, _) in expected.items()}
+    shown = [label for label in labels if label["shown"] == "yes"]
+    assert {expected[label["id"]][1] for label in shown} >= {"market", "area"}, shown
+    for n, a in enumerate(shown):
+        for b in shown[n + 1:]:
+            apart = a["box"][2] <= b["box"][0] or b["box"][2] <= a["box"][0] or \
+                a["box"][3] <= b["box"][1] or b["box"][3] <= a["box"][1]
+            assert apart, (a, b)
+
+
 @pytest.mark.parametrize("width", [360, 1280])
 def test_every_page_is_reached_from_the_navigation(live, make_page, width):
     seed(live)
@@ -58,6 +84,8 @@ def test_every_page_is_reached_from_the_navigation(live, make_page, width):
         click_nav(p, path, wide)
         assert p.page.url == p.live.url + path, (label, p.page.url)
         p.page.wait_for_selector(ready)
+        if path == "/reports/map":
+            check_map_labels(p)
         assert p.page.evaluate(NARROW), f"{path} scrolls sideways at {width} px"
         current = p.page.locator("nav.pages a[aria-current=page]")
         assert current.count() == 1 and current.inner_text() == label

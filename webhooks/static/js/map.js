@@ -6,7 +6,6 @@
   if (!window.L) { return; }
   var COLORS = {new: "#1a73e8", verified: "#1b7f3b", in_progress: "#c77700", resolved: "#6a4fb3", rejected: "#b3261e"};
   var DEFAULT_VIEW = [[0, 20], 2];
-  var LABEL_ZOOM = 14;
 
   function readJSON(id) {
     var node = document.getElementById(id);
@@ -21,7 +20,8 @@
   }
 
   // A Leaflet map on `el` with tiles (when configured) and the place outlines; returns {map, outlines}.
-  // Without tiles the market names stay on the map (labelled), hidden when zoomed out so they do not pile up.
+  // Without tiles every market and area is named on its outline (labelled); names that would overlap at
+  // the current zoom wait for a closer one, markets first, so they never pile up.
   function baseMap(el, shapes, labelled) {
     var tilesUrl = el.getAttribute("data-tiles-url");
     labelled = labelled && !tilesUrl;
@@ -41,14 +41,30 @@
       var style = {color: "#5f6b73", weight: 1.5, fillColor: "#0b6e4f", fillOpacity: tilesUrl ? 0.05 : 0.12,
                    dashArray: s.kind === "area" ? "6 4" : null, className: "place-outline", interactive: true};
       var layer = s.polygon ? L.polygon(s.polygon, style) : L.circle(s.center, Object.assign({radius: s.radius}, style));
-      layer.bindTooltip(s.name, {permanent: labelled && s.kind !== "area", direction: "top", className: "place-label"});
+      layer.bindTooltip(s.name, {permanent: labelled, direction: s.kind === "area" ? "center" : "top",
+                                 className: "place-label place-label-" + s.kind});
       layer.addTo(outlines);
+      layer.placeKind = s.kind;
       tag(layer, {"data-place-id": s.id});
+      var label = layer.getTooltip().getElement();
+      if (label) { label.setAttribute("data-place-id", s.id); }
     });
     if (labelled) {
-      var crowded = function () { el.classList.toggle("labels-hidden", map.getZoom() < LABEL_ZOOM); };
-      map.on("zoomend", crowded);
-      crowded();
+      var labels = outlines.getLayers().sort(function (a, b) { return (a.placeKind === "area") - (b.placeKind === "area"); });
+      var declutter = function () {
+        var taken = [];
+        labels.forEach(function (layer) {
+          var label = layer.getTooltip().getElement();
+          if (!label) { return; }
+          var r = label.getBoundingClientRect();
+          var clash = taken.some(function (o) { return r.left < o.right && o.left < r.right && r.top < o.bottom && o.top < r.bottom; });
+          label.style.visibility = clash ? "hidden" : "";
+          label.setAttribute("data-shown", clash ? "no" : "yes");
+          if (!clash) { taken.push(r); }
+        });
+      };
+      map.on("zoomend moveend", function () { window.setTimeout(declutter, 0); });
+      declutter();
     }
     return {map: map, outlines: outlines};
   }
