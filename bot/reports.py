@@ -119,6 +119,11 @@ def resolve_place(catalog, org: str, answer: dict | None, picked: str | None = N
         out["place_text"] = answer.get("label") or answer.get("address")
         return out
     typed = (answer.get("text") or "").strip()[:200] or None
+    if isinstance(picked, dict):  # a name typed at the list of suggestions: matched again, else as typed
+        typed = (picked.get("text") or "").strip()[:200] or typed
+        out["place_text"] = typed
+        out["place_id"] = match_place(catalog, org, typed).place_id if typed else None
+        return out
     out["place_text"] = typed
     if picked and picked != "typed":
         out["place_id"] = picked

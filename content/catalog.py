@@ -17,6 +17,7 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
+from content.choices import ChoiceList, load_choices
 from content.sms import smart_encode
 
 try:  # libyaml is ~10x faster; fall back to the pure-Python loader.
@@ -324,6 +325,7 @@ class RawContent:
     offices: dict[str, list[Office]] = field(default_factory=dict)
     programmes: dict[str, list[Programme]] = field(default_factory=dict)
     guides: dict[str, list[Guide]] = field(default_factory=dict)
+    choices: Mapping[str, Any] = field(default_factory=dict)  # name -> content.choices.ChoiceList
     refs: list[tuple[str, str, str, str]] = field(default_factory=list)  # (file, owner, kind, target id)
     problems: list[Problem] = field(default_factory=list)
 
@@ -425,6 +427,9 @@ def load_raw(root: Path) -> RawContent:
             continue
         for key, value in data.items():
             _add_message(raw, None, str(key), lang, value, _rel(f, root))
+
+    # choices.yaml: the option lists of the forms
+    raw.choices = load_choices(root, read_yaml, P, Problem)
 
     # orgs/<slug>/
     orgs_dir = root / "orgs"
@@ -744,6 +749,7 @@ class Catalog:
         self._offices = {o.id: o for os_ in raw.offices.values() for o in os_}
         self._programmes = {slug: list(v) for slug, v in raw.programmes.items()}
         self._guides = {slug: list(v) for slug, v in raw.guides.items()}
+        self.choices: Mapping[str, ChoiceList] = raw.choices
         self._keywords_by_lang: dict[str, dict[str, frozenset[str]]] = {}
         self._keywords: dict[str, frozenset[str]] = {}
         for group, per_lang in raw.keywords.items():
@@ -853,8 +859,8 @@ class Catalog:
         return {**auto, **given} if given else auto
 
     def auto_variables(self, org_slug: str | None, lang: str, channel: str) -> dict[str, str]:
-        """Variables every text may use without the caller passing them:
-        {org} (the org's short name) and {languages} (the numbered language menu)."""
+        """Variables every text may use without the caller passing them: {org} (the org's short
+        name), {languages} (the numbered language menu) and each option list of choices.yaml."""
         org = self.organizations.get(org_slug) if org_slug else None
         langs = org.menu_languages if org else list(self.languages)
         label_field = "label" if channel != "sms" or self.language_info.get(lang, {}).get("sms_encoding") == "UCS-2" else "label_sms"
@@ -866,6 +872,8 @@ class Catalog:
         numbered = "{} {}" if channel == "sms" else "{}. {}"
         out = {"org": org.short_name if org else "Streetline",
                "languages": sep.join(labels) if channel == "sms" else "\n".join(l.replace(" ", ". ", 1) for l in labels)}
+        for name in self.choices:  # {report_category}, {trade}, ...: the option lists of the forms
+            out[name] = self.choice_text(name, lang, channel)
         for var, items in (("programmes", self._programmes.get(org_slug or "", [])), ("guides", self._guides.get(org_slug or "", []))):
             titles = [self._lookup(org_slug, it.title_key, lang, channel)[0] for it in items]
             out[var] = sep.join(numbered.format(i, t) for i, t in enumerate(titles, 1)) or "-"
@@ -876,6 +884,14 @@ class Catalog:
         if channel == "sms":
             return " ".join(f"{i} {t}" for i, t in enumerate(titles, 1))
         return "\n".join(f"{i}. {t}" for i, t in enumerate(titles, 1))
+
+    def choice(self, name: str) -> ChoiceList:
+        """An option list of the forms (content/choices.yaml). Unknown name: KeyError."""
+        return self.choices[name]
+
+    def choice_text(self, name: str, lang: str, channel: str) -> str:
+        """The numbered labels of a list, for {<name>} in a question."""
+        return self.numbered((o.label(lang, channel) for o in self.choices[name].options), channel)
 
     def max_length(self, variable: str, lang: str) -> int | None:
         """How many characters of free text the engine may put in {variable} (variables.yaml

@@ -71,6 +71,7 @@ def validate(root: Path | str | None = None) -> Report:
     key_registry, var_registry = _registries(raw, rep)
     _check_orgs(raw, rep)
     _check_keywords(raw, rep, langs)
+    _check_choices(raw, rep, langs)
     _check_refs(raw, rep)
     _check_messages(raw, rep, langs, key_registry, var_registry)
     if rep.problems and any("bad YAML" in p.message or "file missing" in p.message for p in rep.problems):
@@ -103,7 +104,7 @@ def _registries(raw: RawContent, rep: Report) -> tuple[dict[str, Any], dict[str,
         keys[str(key)] = meta
     for name, meta in raw.variables.items():
         src = meta.get("source")
-        if src not in ("auto", "sample", "place_name", "place_options", "keys"):
+        if src not in ("auto", "sample", "place_name", "place_options", "keys", "choice"):
             rep.problems.append(Problem("variables.yaml", name, message=f"unknown source {src!r}"))
         if src == "sample" and not isinstance(meta.get("sample"), dict):
             rep.problems.append(Problem("variables.yaml", name, message="a sample variable needs sample: {lang|any: value}"))
@@ -214,6 +215,25 @@ def _check_keywords(raw: RawContent, rep: Report, langs: list[str]) -> None:
             rep.warnings.append(Problem("keywords.yaml", "/".join(sorted(set(groups))), lang, f"{w!r} is in several groups"))
 
 
+def _check_choices(raw: RawContent, rep: Report, langs: list[str]) -> None:
+    """Every option of every list has a label in every system language; within one list no two
+    options share an answer word in a language (the worker's word would pick either)."""
+    for name, listing in raw.choices.items():
+        for option in listing.options:
+            for lang in langs:
+                if lang not in option.labels:
+                    rep.problems.append(Problem("choices.yaml", f"{name}.{option.value}", lang, "missing label"))
+        for lang in langs:
+            owners: dict[str, set[str]] = defaultdict(set)
+            for option in listing.options:
+                for word in option.answers([lang]):
+                    owners[word.casefold().strip()].add(option.value)
+            for word, values in sorted(owners.items()):
+                if len(values) > 1:
+                    rep.problems.append(Problem("choices.yaml", name, lang,
+                                                f"{word!r} answers several options: {', '.join(sorted(values))}"))
+
+
 def _check_refs(raw: RawContent, rep: Report) -> None:
     for file, owner, kind, target in raw.refs:
         org = file.split("/")[-2] if "/" in file else ""
@@ -322,6 +342,8 @@ def _samples(raw: RawContent, catalog: Catalog, var_registry: dict[str, Any], or
         elif src == "place_options":
             names = sorted((p.name(lang) for p in places), key=lambda v: -segment_info(v).units)[:3]
             values[name] = catalog.numbered(names, channel)
+        elif src == "choice":
+            values[name] = catalog.choice_text(name, lang, channel) if name in catalog.choices else name
         elif src == "keys":
             prefix = meta.get("prefix", "")
             texts = [catalog.text(org, k, lang, channel) for k in catalog.keys(org) if k.startswith(prefix)]

@@ -126,7 +126,7 @@ class MarketFlow(Flow):
     def state_done(self, ctx: FlowContext) -> End:
         return End("", complete="answer")
 
-    def answer(self, ctx: FlowContext, turn) -> dict:
+    def answer(self, ctx: FlowContext, turn, store=None) -> dict:
         place_id = ctx.answers.get("chosen") or ctx.answers["place"]
         answer(turn, place_id, date.fromisoformat(ctx.extra["day"]))
         return {}

@@ -3,7 +3,8 @@ trade, as a numbered list; a digit picks one, whose answer is paged on SMS (MORE
 distributions organizers announced come first."""
 from __future__ import annotations
 
-from bot import live, routes
+from bot import live, reports, routes
+from bot.flows import registration as membership
 from bot.answers import dates, paging
 from bot.answers.market import clip
 from bot.answers.profile import profile
@@ -67,10 +68,14 @@ class _ListFlow(Flow):
     def state_done(self, ctx: FlowContext) -> End:
         return End("", complete="send")
 
-    def send(self, ctx: FlowContext, turn) -> dict:
+    def send(self, ctx: FlowContext, turn, store=None) -> dict:
         key = f"{self.prefix}.{ctx.answers['item']}"
         paging.send(turn, turn.services.catalog.pages(turn.org.slug, key, turn.lang, turn.channel))
         return {}
+
+    def on_leave(self, ctx: FlowContext, turn, store) -> bool:
+        """Text that picked no item; True when handled here (else the engine routes it afresh)."""
+        return False
 
 
 @register
@@ -81,6 +86,36 @@ class ReliefFlow(_ListFlow):
 @register
 class RegistrationFlow(_ListFlow):
     name, key, variable, prefix = "registration", "topic.registration", "guides", "guide"
+
+    def send(self, ctx: FlowContext, turn, store=None) -> dict:
+        if self._joins(ctx, ctx.answers["item"]):  # "Join the association": the line's own join form
+            membership.start(turn, store)
+            return {}
+        return super().send(ctx, turn, store)
+
+    def on_leave(self, ctx: FlowContext, turn, store) -> bool:
+        # "register" then a name ("Wanjiru Kamau"): the worker means to join; the form keeps the name.
+        if any(self._joins(ctx, item) for item in ctx.extra["items"]) and looks_like_name(turn):
+            membership.start(turn, store, answers={"name": turn.inbound.text.strip()[:100]})
+            return True
+        return False
+
+    def _joins(self, ctx: FlowContext, item: str) -> bool:
+        return any(g.id == item and g.topic == "membership" for g in ctx.catalog.guides(ctx.org.slug))
+
+
+def looks_like_name(turn) -> bool:
+    """One to four words of letters that are no keyword, place or question."""
+    text = (turn.inbound.text or "").strip()
+    tokens = text.split()
+    if not 1 <= len(tokens) <= 4 or len(text) > 60:
+        return False
+    if not all(t.replace("'", "").replace("-", "").replace(".", "").isalpha() for t in tokens):
+        return False
+    catalog = turn.services.catalog
+    if catalog.match_keyword(text) is not None:
+        return False
+    return not reports.match_place(catalog, turn.org.slug, text).place_id
 
 
 routes.keyword("relief", "topic.relief")

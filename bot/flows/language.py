@@ -1,8 +1,21 @@
 """Choosing the language the line writes in, among the organization's languages."""
 from __future__ import annotations
 
+from bot.flows import matching
 from bot.flows.runner import register
 from bot.flows.states import Choice, End, Flow, FlowContext, Option
+
+
+def language_choice(ctx: FlowContext, next: str) -> Choice:
+    """The organization's languages; {languages} in language.menu is the catalog's own numbering of
+    these same codes. A language is also picked by its name, in its own script or in English."""
+    codes = ctx.catalog.language_options(ctx.org.slug)
+    info = ctx.catalog.language_info
+    options = tuple(Option(code, label=info[code]["label"],
+                           words=matching.words([code, info[code].get("label", ""), info[code].get("label_sms", ""),
+                                                 info[code].get("name", ""), *info[code].get("words", ())]))
+                    for code in codes)
+    return Choice("language.menu", options, save_as="language", next=next)
 
 
 @register
@@ -11,10 +24,7 @@ class LanguageFlow(Flow):
     first = "choose"
 
     def state_choose(self, ctx: FlowContext) -> Choice:
-        # {languages} in language.menu is the catalog's own numbering of these same codes.
-        codes = ctx.catalog.language_options(ctx.org.slug)
-        options = tuple(Option(code, label=ctx.catalog.language_info[code]["label"]) for code in codes)
-        return Choice("language.menu", options, save_as="language", next="done")
+        return language_choice(ctx, next="done")
 
     def state_done(self, ctx: FlowContext) -> End:
         lang = ctx.answers["language"]

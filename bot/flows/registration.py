@@ -6,7 +6,10 @@ from __future__ import annotations
 from bot import members, reports, routes
 from bot.flows.report import place_pick
 from bot.flows.runner import Runner, register
-from bot.flows.states import AskLocation, Choice, End, Flow, FlowContext, FreeText, Option, max_length, min_length
+from bot.flows import matching
+from bot.flows.language import language_choice
+from bot.flows.states import AskLocation, Choice, End, Flow, FlowContext, FreeText, Option, listed, max_length, \
+    min_length
 
 UPDATABLE = ("name", "trade", "place", "language")
 
@@ -21,14 +24,12 @@ class RegistrationFlow(Flow):
 
     def state_start(self, ctx: FlowContext) -> Choice:
         # New workers have mode="new" prefilled (skipped); members choose what to change.
-        options = tuple(Option(v, label=v) for v in UPDATABLE)
-        return Choice("registration.update", options, save_as="mode",
+        return listed(ctx, "member_update", "registration.update", save_as="mode",
                       next={"new": "consent", **{v: v for v in UPDATABLE}},
                       vars={"number": ctx.extra.get("number", "")})
 
     def state_consent(self, ctx: FlowContext) -> Choice:
-        options = (Option("yes", label="yes", keywords="yes"), Option("no", label="no", keywords="no"))
-        return Choice(f"consent.{members.CONSENT_VERSION}", options, save_as="consent",
+        return listed(ctx, "consent", f"consent.{members.CONSENT_VERSION}", save_as="consent",
                       next={"yes": "name", "no": "declined"})
 
     def state_declined(self, ctx: FlowContext) -> End:
@@ -39,11 +40,10 @@ class RegistrationFlow(Flow):
                         validators=(min_length(2), max_length(100)))
 
     def state_trade(self, ctx: FlowContext) -> Choice:
-        options = tuple(Option(t, label=t.replace("_", " ")) for t in members.TRADES)
-        return Choice("registration.trade", options, save_as="trade", next=self._then(ctx, "city"))
+        return listed(ctx, "trade", "registration.trade", save_as="trade", next=self._then(ctx, "city"))
 
     def state_city(self, ctx: FlowContext) -> Choice:
-        options = tuple(Option(city, label=city) for city in ctx.org.cities)
+        options = tuple(Option(city, label=city, words=matching.words([city])) for city in ctx.org.cities)
         return Choice("registration.city", options, save_as="city", next="place")
 
     def state_place(self, ctx: FlowContext) -> AskLocation:
@@ -53,9 +53,7 @@ class RegistrationFlow(Flow):
         return place_pick(ctx, "place", self._then(ctx, "language"))
 
     def state_language(self, ctx: FlowContext) -> Choice:
-        codes = ctx.catalog.language_options(ctx.org.slug)
-        options = tuple(Option(code, label=ctx.catalog.language_info[code]["label"]) for code in codes)
-        return Choice("language.menu", options, save_as="language", next="done")
+        return language_choice(ctx, next="done")
 
     def state_done(self, ctx: FlowContext) -> End:
         lang = ctx.answers.get("language") or ctx.lang
@@ -64,7 +62,7 @@ class RegistrationFlow(Flow):
 
     # --- with I/O
 
-    def save(self, ctx: FlowContext, turn) -> dict:
+    def save(self, ctx: FlowContext, turn, store=None) -> dict:
         a = ctx.answers
         details = {k: a[k] for k in ("name", "trade", "city", "language") if a.get(k)}
         if "place" in a:
@@ -75,14 +73,17 @@ class RegistrationFlow(Flow):
         return {"number": member.number}
 
 
-def start(turn, store) -> None:
+def start(turn, store, answers: dict | None = None) -> None:
+    """The join form; a registered member gets the change-details form instead. `answers` known
+    already (a name typed right after the guides list) skip their questions."""
     org, catalog = turn.org, turn.services.catalog
     member = members.member_for_contact(turn.services, org.slug, turn.contact.id if turn.contact else None)
-    answers: dict = {}
+    answers = dict(answers or {})
     languages = catalog.language_options(org.slug)
     if len(languages) == 1:
         answers["language"] = languages[0]
     if member is not None:
+        answers.pop("name", None)
         Runner(turn, store).start("membership", answers=answers,
                                   extra={"update": True, "number": member.number})
         return

@@ -8,11 +8,14 @@ from datetime import date
 
 from bot import reports, routes
 from bot.flows.runner import Runner, register
+from bot.flows import matching
 from bot.flows.states import AskLocation, AskMedia, Choice, End, Flow, FlowContext, FreeText, Invalid, Option, \
-    max_length, min_length
+    answer_languages, listed, max_length, min_length
 
 def place_pick(ctx: FlowContext, answer_key: str, next_state: str) -> Choice | str:
-    """After a typed place: numbered suggestions when the gazetteer match is unsure, else go on."""
+    """After a typed place: numbered suggestions when the gazetteer match is unsure, else go on.
+    The list also takes a place name typed instead of a number (matched again when it is resolved),
+    and "none of these" or an unknown name keeps the text as typed."""
     answer = ctx.answers.get(answer_key) or {}
     typed = answer.get("text")
     if not typed or answer.get("place_id"):
@@ -20,9 +23,15 @@ def place_pick(ctx: FlowContext, answer_key: str, next_state: str) -> Choice | s
     match = reports.match_place(ctx.catalog, ctx.org.slug, typed)
     if match.place_id or not match.candidates:
         return next_state  # matched, or kept as typed
-    options = tuple(Option(pid, label=ctx.catalog.place(pid).name(ctx.lang)) for pid in match.candidates)
-    other = Option("typed", label=ctx.catalog.text(ctx.org.slug, "place.other", ctx.lang, ctx.channel))
-    return Choice("place.choose", options + (other,), save_as=f"{answer_key}_pick", next=next_state)
+    langs = answer_languages(ctx)
+    options = tuple(Option(pid, label=ctx.catalog.place(pid).name(ctx.lang),
+                           words=matching.words(ctx.catalog.place(pid).all_names()))
+                    for pid in match.candidates)
+    none_words = [ctx.catalog.text(ctx.org.slug, "place.other", lang, ch) for lang in langs for ch in ("sms", "whatsapp")]
+    other = Option("typed", label=ctx.catalog.text(ctx.org.slug, "place.other", ctx.lang, ctx.channel),
+                   words=matching.words(none_words, *(ctx.catalog.keywords("skip", lang) for lang in langs)))
+    return Choice("place.choose", options + (other,), save_as=f"{answer_key}_pick", next=next_state, free=True,
+                  fallback="typed")
 
 
 def when_validator(ctx: FlowContext):
@@ -41,11 +50,11 @@ class ReportFlow(Flow):
     first = "category"
 
     def state_category(self, ctx: FlowContext) -> Choice:
-        options = tuple(Option(c, label=c) for c in reports.CATEGORIES)
-        return Choice("report.category", options, save_as="category", next="what")
+        return listed(ctx, "report_category", "report.category", save_as="category", next="what",
+                      text_to="description", fallback="other")
 
     def state_what(self, ctx: FlowContext) -> FreeText:
-        return FreeText("report.what", save_as="description", next="where",
+        return FreeText("report.what", save_as="description", next="where", keep_after_strikes=True,
                         validators=(min_length(3, "report.too_short"), max_length(1000)))
 
     def state_where(self, ctx: FlowContext) -> AskLocation:
@@ -64,18 +73,21 @@ class ReportFlow(Flow):
         return AskMedia("report.media", save_as="media", next="anonymous")
 
     def state_anonymous(self, ctx: FlowContext) -> Choice:
-        options = (Option("named", label="named"), Option("anonymous", label="anonymous"))
-        return Choice("report.anonymous", options, save_as="anonymous", next="done")
+        # Unsure after three tries: anonymous, the choice that cannot expose the worker.
+        return listed(ctx, "report_anonymous", "report.anonymous", save_as="anonymous", next="done",
+                      fallback="anonymous")
 
     def state_done(self, ctx: FlowContext) -> End:
         return End("report.received", complete="save")
 
     # --- with I/O (the runner calls it once the form is complete)
 
-    def save(self, ctx: FlowContext, turn) -> dict:
+    def save(self, ctx: FlowContext, turn, store=None) -> dict:
         a = ctx.answers
         place = reports.resolve_place(ctx.catalog, ctx.org.slug, a.get("where"), a.get("where_pick"))
         when = a.get("when") or {}
+        if isinstance(when, str):  # kept as typed after three unreadable dates
+            when = {"text": when[:100]}
         report = reports.create_report(
             turn.services, ctx.org.slug, contact_id=turn.contact.id if turn.contact else None,
             channel=ctx.channel, language=ctx.lang, category=a.get("category") or "other",
@@ -94,8 +106,10 @@ def prefill(nlu, text: str) -> dict:
     incident = nlu.entity("incident_type")
     if incident is not None:
         answers["category"] = reports.INCIDENT_CATEGORY.get(incident.value, "other")
-    if len(text.split()) >= 4 or (incident is not None and len(text.split()) >= 3):
-        answers["description"] = text[:1000]  # the message itself says what happened
+    # The message is the description only when it tells what happened; "I want to report a
+    # problem" (report_request) only asks for the form.
+    if nlu.intent == "report_incident" and (len(text.split()) >= 4 or (incident is not None and len(text.split()) >= 3)):
+        answers["description"] = text[:1000]
     place = nlu.entity("market") or nlu.entity("place")
     if place is not None:
         answers["where"] = {"text": place.text or place.value, "place_id": place.place_id}

@@ -7,6 +7,7 @@ here once, for every flow.
 from __future__ import annotations
 
 from bot import deferred, keywords
+from bot.flows import matching
 from bot.flows.states import (
     QUESTIONS,
     AskLocation,
@@ -52,8 +53,9 @@ class Runner:
             return True
         word = keywords.normalise(self.turn.inbound.body)
         if self._is_exit(word):
+            # The menu in the same reply: leaving a form never costs the worker another SMS.
             self._clear()
-            self.turn.say("form.cancelled")
+            self.turn.say("menu.main")
             return True
         ctx = self._ctx(session)
         state = flow.state(session["state"], ctx)
@@ -62,16 +64,23 @@ class Runner:
         except Invalid as problem:
             if isinstance(state, Choice) and state.leave_on_text and any(ch.isalpha() for ch in word):
                 self._clear()
-                return False
+                leave = getattr(flow, "on_leave", None)
+                return bool(leave and leave(ctx, self.turn, self.store))
+            if isinstance(state, Choice) and state.text_to and len(word.split()) >= 3 \
+                    and not session["answers"].get(state.text_to):
+                session["answers"][state.text_to] = self.turn.inbound.text[:1000]
             self._invalid(session, state, problem)
             return True
+        self._save(session, state, value)
+        self._advance(session, _next(state, value))
+        return True
+
+    def _save(self, session: dict, state, value) -> None:
         if value is not _SKIPPED:
             session["answers"][state.save_as] = value
         elif state.save_as not in session["answers"]:
             session["answers"][state.save_as] = None
         session["invalid"] = 0
-        self._advance(session, _next(state, value))
-        return True
 
     # --- internals
 
@@ -113,7 +122,7 @@ class Runner:
         vars = dict(state.vars)
         if state.complete:
             try:
-                vars.update(getattr(flow, state.complete)(self._ctx(session), self.turn) or {})
+                vars.update(getattr(flow, state.complete)(self._ctx(session), self.turn, self.store) or {})
             except Exception as exc:  # the database is away: the answers go to the spool (bot/deferred.py)
                 if not deferred.defer(self.turn, flow, state, session, exc):
                     raise
@@ -140,11 +149,28 @@ class Runner:
     def _invalid(self, session: dict, state, problem: Invalid) -> None:
         session["invalid"] = session.get("invalid", 0) + 1
         if session["invalid"] >= MAX_INVALID:
+            kept = self._kept(state)
+            if kept is not None:  # a form step: keep what was typed and go on
+                self._save(session, state, kept)
+                self._advance(session, _next(state, kept))
+                return
             self._clear()
             self.turn.say("menu.fallback")
             return
         self.store.put(self.turn.org.slug, self.turn.inbound.phone, session)
         self._ask(state, hint=(problem.key, problem.vars))
+
+    def _kept(self, state):
+        """What a third invalid answer still gives the form: the typed text at a free-text or
+        optional step, the fallback value of a choice that has one; None ends the form."""
+        text = self.turn.inbound.text
+        if isinstance(state, Choice):
+            return state.fallback
+        if isinstance(state, FreeText) and (state.keep_after_strikes or state.optional):
+            return text[:1000] if text else _SKIPPED
+        if isinstance(state, (AskLocation, AskMedia)):
+            return {"text": text[:200]} if text and isinstance(state, AskLocation) else _SKIPPED
+        return None
 
     def _clear(self) -> None:
         self.store.put(self.turn.org.slug, self.turn.inbound.phone, None)
@@ -182,16 +208,23 @@ class Runner:
 
     def _choose(self, state: Choice, word: str, skip: bool):
         options = state.options
-        if word.isdigit() and 1 <= int(word) <= len(options):
-            return options[int(word) - 1].value
-        for option in options:
-            if option.keywords and word in self._words(option.keywords):
-                return option.value
-            if option.label and word == keywords.normalise(option.label):
-                return option.value
+        number = matching.number_of(word)
+        if number is not None and 1 <= number <= len(options) and not (state.free and len(word.split()) > 1):
+            return options[number - 1].value
         if state.optional and skip:
             return _SKIPPED
+        candidates = [matching.Candidate(o.value, o.words | self._option_words(o)) for o in options]
+        found = matching.pick(self.turn.inbound.text, candidates) if word else None
+        if found is not None:
+            return found
+        if state.free and self.turn.inbound.text and number is None:
+            return {"text": self.turn.inbound.text[:200]}
         raise Invalid("choice.invalid", max=len(options))
+
+    def _option_words(self, option) -> frozenset[str]:
+        extra = [self._words(option.keywords)] if option.keywords else []
+        label = [option.label] if option.label else []
+        return matching.words(label, *extra)
 
 
 _SKIPPED = object()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Union
 
+from bot.flows import matching
+
 
 class Invalid(ValueError):
     """Raised by a validator with the content key of the hint to show before re-asking."""
@@ -23,6 +25,7 @@ class Option:
     label_key: str | None = None  # content key of the label, or
     label: str | None = None  # an already-rendered label (a place name, a language name)
     keywords: str | None = None  # a keyword group that also picks this option ("yes", "no")
+    words: frozenset[str] = frozenset()  # normalised words that pick this option (bot.flows.matching)
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,14 @@ class Choice:
     # A list offered as an answer (programmes, places), not a form: text that picks no option is
     # a new question and leaves the flow instead of counting as an invalid answer.
     leave_on_text: bool = False
+    # Text that picks no option is itself the answer, saved as {"text": ...} (a place typed at a
+    # list of suggested places).
+    free: bool = False
+    # Text of three words or more that picks no option answers another question of the form (the
+    # description typed at the category list): kept under this answer key, then the list is asked again.
+    text_to: str | None = None
+    # The value taken after three invalid answers, so a report is never lost to the three-strike rule.
+    fallback: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,8 @@ class FreeText:
     validators: tuple[Validator, ...] = ()
     optional: bool = False  # SKIP (and translations) saves None
     vars: dict = field(default_factory=dict)
+    # After three invalid answers keep what was typed and go on (a report is never lost).
+    keep_after_strikes: bool = False
 
 
 @dataclass(frozen=True)
@@ -75,7 +88,8 @@ class AskMedia:
 @dataclass(frozen=True)
 class End:
     """The flow is over. `complete` names a method of the flow that the runner calls with I/O
-    allowed (to store a registration, a report); its returned dict is added to `vars`."""
+    allowed, as complete(ctx, turn, store) (to store a registration, a report, or start the next
+    form); its returned dict is added to `vars`."""
 
     key: str
     vars: dict = field(default_factory=dict)
@@ -114,6 +128,27 @@ class Flow:
         if method is None:
             raise KeyError(f"{type(self).__name__} has no state {name!r}")
         return method(ctx)
+
+
+def listed(ctx: FlowContext, name: str, key: str, save_as: str, next=None, **kw) -> Choice:
+    """A question over one of content's option lists (content/choices.yaml): the numbered labels
+    shown as {<name>} in the question, and every label, extra word and (for yes/no lists) yes/no
+    word of the organization's languages accepted as the answer."""
+    catalog, langs = ctx.catalog, answer_languages(ctx)
+    listing = catalog.choice(name)
+    options = []
+    for option in listing.options:
+        side = "yes" if option.value == listing.yes else "no" if option.value == listing.no else None
+        yes_no = [catalog.keywords(side, lang) for lang in langs] if side else []
+        options.append(Option(option.value, label=option.label(ctx.lang, ctx.channel),
+                              words=matching.words(option.answers(langs), *yes_no)))
+    return Choice(key, tuple(options), save_as=save_as, next=next,
+                  vars={name: catalog.numbered([o.label for o in options], ctx.channel), **kw.pop("vars", {})}, **kw)
+
+
+def answer_languages(ctx: FlowContext) -> tuple[str, ...]:
+    """The languages whose words count as answers: the organization's, the worker's, and English."""
+    return tuple(dict.fromkeys([ctx.lang, *ctx.org.languages, "en"]))
 
 
 # --- validator factories

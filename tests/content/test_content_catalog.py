@@ -107,7 +107,7 @@ def test_sms_rendering_keeps_gsm7(catalog):
 
 def test_auto_variables(catalog):
     assert catalog.text("nairobi-vendors", "language.menu", "en", "sms") == \
-        "Choose your language, reply: 1 English 2 Kiswahili"
+        "Choose your language, reply: 1 English 2 Kiswahili 0=menu"
     assert catalog.language_options("nairobi-vendors") == ["en", "sw"]
     assert catalog.language_options("pune-wastepickers") == ["hi", "en"]
     assert "1. Français\n2. English" in catalog.text("dakar-vendors", "language.menu", "fr", "whatsapp")

@@ -10,11 +10,13 @@ from tests.conftest import Phone
 from tests.reports.helpers import rows, text
 
 
-def test_zero_menu_and_translated_cancel_words_leave_a_form(services, phone):
+def test_zero_menu_and_translated_cancel_words_leave_a_form_with_the_menu_in_the_same_reply(services, phone):
     worker = phone("+254711900001")
-    for exit_word in ("0", "MENU", "menyu", "ghairi", "exit"):
+    for exit_word in ("0", "MENU", "menyu", "ghairi", "exit", "Menu!"):
         worker.send("4")
-        assert worker.send(exit_word) == text(services, "form.cancelled", "en"), exit_word
+        assert worker.send(exit_word) == text(services, "menu.main", "en"), exit_word
+    assert worker.send("2").startswith("Which market?")  # the menu's 2, not a report category
+    worker.send("0")
     assert worker.send("hi") == text(services, "menu.main", "en")
     assert rows(services, Report) == []
 

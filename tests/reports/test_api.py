@@ -37,7 +37,7 @@ def auth(token):
 
 
 def report(client, number, body="police took my goods at gikomba this morning", to="+254709990001",
-           anonymous="1", channel="sms"):
+           anonymous="no", channel="sms"):
     worker = Phone(client, number, channel, to)
     worker.send(body)
     worker.send(anonymous)
@@ -50,7 +50,7 @@ def test_done_when_register_report_list_change_and_the_phone_hears_it(live, twil
     for body in ("jiunge", "ndiyo", "Mama Njeri", "1", "Gikomba", "2"):
         worker.send(body)
     worker.send("askari wamechukua mali yangu gikomba leo")
-    worker.send("1")
+    worker.send("hapana")  # not anonymous
     token = create_token(services, "nairobi-vendors", "desk")
 
     listed = client.get("/api/v1/reports", headers=auth(token)).get_json()
@@ -136,7 +136,7 @@ def test_an_organizations_token_never_sees_another_organizations_reports(live):
 def test_filters_pages_clusters_and_anonymous_reporters(live):
     services, client = live
     for i in range(3):
-        report(client, f"+25471160000{i}", anonymous="2")
+        report(client, f"+25471160000{i}", anonymous="yes")
     report(client, "+254711600009", "they evicted us from muthurwa yesterday")
     token = create_token(services, "nairobi-vendors", "desk")
     everything = client.get("/api/v1/reports?per_page=2", headers=auth(token)).get_json()
