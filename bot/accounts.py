@@ -38,6 +38,7 @@ class Account:
     email: str
     name: str
     role: str
+    language: str | None = None  # chosen for the pages; None: the organization's first language
 
     @property
     def is_admin(self) -> bool:
@@ -45,7 +46,7 @@ class Account:
 
 
 def _account(user: User) -> Account:
-    return Account(user.id, user.organization, user.email, user.name, user.role)
+    return Account(user.id, user.organization, user.email, user.name, user.role, user.language)
 
 
 def normalise_email(email: str) -> str:
@@ -81,6 +82,12 @@ def set_password(services, email: str, password: str) -> None:
                                .values(password_hash=_hasher.hash(password))).rowcount
     if not done:
         raise AccountError(f"no account for {email}")
+
+
+def set_language(services, user_id: int, language: str | None) -> None:
+    """The language this organizer reads the pages in (the caller checks it is one the pages have)."""
+    with services.db.begin() as session:
+        session.execute(update(User).where(User.id == user_id).values(language=language))
 
 
 def get_account(services, user_id: int) -> Account | None:

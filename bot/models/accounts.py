@@ -25,6 +25,8 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The pages' language (en, fr, es, sw, hi); None: the organization's first language.
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class AuditEvent(Base):

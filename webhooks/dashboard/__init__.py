@@ -22,9 +22,10 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_SECURE=settings.session_cookie_secure,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
     )
-    from webhooks.dashboard import auth, common, compress, csrf, pages
+    from webhooks.dashboard import auth, common, compress, csrf, i18n, pages
 
     csrf.init_app(app)
+    i18n.init_app(app)
     auth.init_app(app)
     common.init_app(app)
     compress.init_app(app)

@@ -8,6 +8,7 @@ from functools import wraps
 from urllib.parse import urlparse
 
 from flask import Blueprint, Flask, abort, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 
 from bot import accounts
 from webhooks.dashboard.common import current_services
@@ -47,7 +48,7 @@ def admin_required(view):
     @login_required
     def wrapper(*args, **kwargs):
         if not g.account.is_admin:
-            abort(403, description="Only an admin of your organization can do this.")
+            abort(403, description=_("Only an admin of your organization can do this."))
         return view(*args, **kwargs)
 
     return wrapper
@@ -70,14 +71,14 @@ def login():
             account = accounts.authenticate(current_services(), email, request.form.get("password", ""), address)
         except accounts.Locked:
             account, status = None, 429
-            error = "Too many failed sign-ins. Wait 15 minutes, or ask an admin to reset your password."
+            error = _("Too many failed sign-ins. Wait 15 minutes, or ask an admin to reset your password.")
         if account is not None:
             session.clear()  # a fresh session (and CSRF token) after sign-in
             session.permanent = True
             session["uid"] = account.id
             return redirect(_safe_next(request.args.get("next")))
         if error is None:
-            error, status = "That email and password do not match an account.", 401
+            error, status = _("That email and password do not match an account."), 401
     return render_template("dashboard/login.html", error=error, next=request.args.get("next", "")), status
 
 

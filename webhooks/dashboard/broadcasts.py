@@ -20,6 +20,7 @@ import secrets
 
 from flask import (Blueprint, abort, flash, g, jsonify, redirect, render_template, request,
                    url_for)
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 
 from bot import broadcasts
 from bot.accounts import audit
@@ -36,46 +37,50 @@ MAX_TEXT = 1600  # Twilio's limit for one message body (SMS and WhatsApp); the s
 SINGULAR = {"cities": "city", "trades": "trade", "languages": "language", "channels": "channel"}
 ACTIONS = {"draft": ("send", "cancel"), "sending": ("pause", "cancel"), "paused": ("resume", "cancel")}
 LIVE_STATES = ("sending",)
-STATE_LABELS = {"queued": "waiting", "sending": "with a worker", "sent": "sent", "delivered": "delivered",
-                "read": "read", "failed": "failed", "skipped": "skipped", "cancelled": "cancelled"}
+STATE_LABELS = {"queued": _l("waiting"), "sending": _l("with a worker"), "sent": _l("sent"),
+                "delivered": _l("delivered"), "read": _l("read"), "failed": _l("failed"), "skipped": _l("skipped"),
+                "cancelled": _l("cancelled")}
+# A broadcast's own state (the badge), and a recipient's state where the failures table shows it.
+BROADCAST_STATES = {"draft": _l("draft"), "sending": _l("sending"), "paused": _l("paused"), "done": _l("done"),
+                    "cancelled": _l("cancelled")}
 
 # Provider error codes and recorded reasons, in words an organizer can act on.
 ERROR_CODES = {
-    21610: "The person replied STOP to our number at their carrier: they are now marked as opted out.",
-    21211: "Not a valid phone number: left out of broadcasts until it writes in again.",
-    21614: "Not a mobile number (cannot receive SMS): left out until it writes in again.",
-    21408: "Sending to this country is not enabled on the Twilio account.",
-    21612: "The carrier cannot route a message to this number.",
-    21606: "Our sending number cannot send to this number.",
-    21617: "The message is too long for the provider.",
-    21910: "The sender and the recipient are on different channels (SMS/WhatsApp).",
-    20429: "The provider kept refusing for too many requests (rate limit).",
-    30001: "The provider's queue was full.",
-    30003: "The phone is switched off or out of coverage.",
-    30004: "The number blocks messages from us.",
-    30005: "The number does not exist at the carrier.",
-    30006: "A landline, or a carrier that cannot receive it.",
-    30007: "The carrier filtered it as spam.",
-    30008: "The carrier reported an unknown error.",
-    63016: "Outside WhatsApp's 24-hour window: free text is not allowed; a template is needed.",
-    63018: "WhatsApp's rate limit for our number was exceeded.",
+    21610: _l("The person replied STOP to our number at their carrier: they are now marked as opted out."),
+    21211: _l("Not a valid phone number: left out of broadcasts until it writes in again."),
+    21614: _l("Not a mobile number (cannot receive SMS): left out until it writes in again."),
+    21408: _l("Sending to this country is not enabled on the Twilio account."),
+    21612: _l("The carrier cannot route a message to this number."),
+    21606: _l("Our sending number cannot send to this number."),
+    21617: _l("The message is too long for the provider."),
+    21910: _l("The sender and the recipient are on different channels (SMS/WhatsApp)."),
+    20429: _l("The provider kept refusing for too many requests (rate limit)."),
+    30001: _l("The provider's queue was full."),
+    30003: _l("The phone is switched off or out of coverage."),
+    30004: _l("The number blocks messages from us."),
+    30005: _l("The number does not exist at the carrier."),
+    30006: _l("A landline, or a carrier that cannot receive it."),
+    30007: _l("The carrier filtered it as spam."),
+    30008: _l("The carrier reported an unknown error."),
+    63016: _l("Outside WhatsApp's 24-hour window: free text is not allowed; a template is needed."),
+    63018: _l("WhatsApp's rate limit for our number was exceeded."),
 }
 REASONS = {
-    "opted_out": "Opted out (sent STOP).",
-    "invalid_number": "Invalid number.",
-    "whatsapp_window_closed": "Last WhatsApp message more than 24 hours ago and no template was given.",
-    "broadcast_cancelled": "Not sent: the broadcast was cancelled.",
-    "rate_limited": "The provider kept refusing for too many requests.",
-    "provider_error": "The provider refused the message.",
-    "provider_unavailable": "The provider could not be reached after several tries.",
-    "undelivered": "The carrier could not deliver it.",
-    "in_doubt": "Being checked against the provider's records after a worker stopped.",
-    "retry_with_template": "Refused outside WhatsApp's 24-hour window; being resent with the template.",
-    "region_not_enabled": "Sending to this country is not enabled.",
-    "unreachable": "The carrier cannot reach this number.",
-    "too_long": "Too long for the provider.",
-    "sender_not_capable": "Our number cannot send to this number.",
-    "channel_mismatch": "Sender and recipient are on different channels.",
+    "opted_out": _l("Opted out (sent STOP)."),
+    "invalid_number": _l("Invalid number."),
+    "whatsapp_window_closed": _l("Last WhatsApp message more than 24 hours ago and no template was given."),
+    "broadcast_cancelled": _l("Not sent: the broadcast was cancelled."),
+    "rate_limited": _l("The provider kept refusing for too many requests."),
+    "provider_error": _l("The provider refused the message."),
+    "provider_unavailable": _l("The provider could not be reached after several tries."),
+    "undelivered": _l("The carrier could not deliver it."),
+    "in_doubt": _l("Being checked against the provider's records after a worker stopped."),
+    "retry_with_template": _l("Refused outside WhatsApp's 24-hour window; being resent with the template."),
+    "region_not_enabled": _l("Sending to this country is not enabled."),
+    "unreachable": _l("The carrier cannot reach this number."),
+    "too_long": _l("Too long for the provider."),
+    "sender_not_capable": _l("Our number cannot send to this number."),
+    "channel_mismatch": _l("Sender and recipient are on different channels."),
 }
 
 
@@ -101,8 +106,15 @@ def _wants_json() -> bool:
 
 def explain(reason: str | None, code: int | None) -> str:
     if code in ERROR_CODES:
-        return ERROR_CODES[code]
-    return REASONS.get(reason or "", (reason or "unknown").replace("_", " ").capitalize() + ".")
+        return str(ERROR_CODES[code])
+    if reason in REASONS:
+        return str(REASONS[reason])
+    return (reason or _("unknown")).replace("_", " ").capitalize() + "."
+
+
+def state_label(state: str) -> str:
+    found = BROADCAST_STATES.get(state) or STATE_LABELS.get(state)
+    return str(found) if found else state
 
 
 def _who(created_by: str) -> str:
@@ -170,15 +182,15 @@ def parse(org, data: dict, *, strict: bool = True) -> dict:
         segment["markets"] = list(resolve_markets(current_services().catalog, org.slug,
                                                   tuple(_many(raw_segment.get("markets")))))
     except SegmentError as exc:
-        raise broadcasts.BroadcastError(f"{exc}: choose markets from the list") from None
+        raise broadcasts.BroadcastError(_("%(problem)s: choose markets from the list", problem=exc)) from None
     segment["registered"] = _registered(raw_segment.get("registered"))
     if not segment["channels"]:
         segment.pop("channels")
     elif set(segment["channels"]) == set(CHANNELS):
         segment.pop("channels")
     if segment["registered"] is False and (segment["cities"] or segment["markets"] or segment["trades"]):
-        raise broadcasts.BroadcastError("cities, markets and trades select registered members: "
-                                        "choose 'members only' or 'anyone', not 'not registered'")
+        raise broadcasts.BroadcastError(_("Cities, markets and trades select registered members: choose "
+                                          "“Registered members only” or “Anyone”, not “Not registered”."))
 
     raw_texts = data.get("texts")
     raw_texts = {} if raw_texts is None else raw_texts
@@ -194,16 +206,16 @@ def parse(org, data: dict, *, strict: bool = True) -> dict:
         text = text.replace("\r\n", "\n").replace("\r", "\n")  # browsers send CRLF; the counter sees LF
         if len(text.strip()) > MAX_TEXT:
             raise broadcasts.BroadcastError(
-                f"The {LANGUAGE_NAMES.get(lang, lang)} text is {len(text.strip())} characters long: "
-                f"the limit is {MAX_TEXT}.")
+                _("The %(language)s text is %(length)s characters long: the limit is %(limit)s.",
+                  language=LANGUAGE_NAMES.get(lang, lang), length=len(text.strip()), limit=MAX_TEXT))
         if text.strip():
             texts[lang] = text
     if strict and not texts:
-        raise broadcasts.BroadcastError("Write the message: the text is empty.")
+        raise broadcasts.BroadcastError(_("Write the message: the text is empty."))
     if strict and org.default_language not in texts:
         raise broadcasts.BroadcastError(
-            f"Write the {LANGUAGE_NAMES.get(org.default_language, org.default_language)} text: everyone whose "
-            "language has no text gets that one.")
+            _("Write the %(language)s text: everyone whose language has no text gets that one.",
+              language=LANGUAGE_NAMES.get(org.default_language, org.default_language)))
 
     template = data.get("template") or None
     if isinstance(template, dict) and not str(template.get("content_sid") or "").strip():
@@ -213,7 +225,7 @@ def parse(org, data: dict, *, strict: bool = True) -> dict:
             raise broadcasts.BroadcastError("template must be an object {content_sid, variables}")
         sid = str(template.get("content_sid") or "").strip()
         if not re.fullmatch(r"HX[0-9a-fA-F]{32}", sid):
-            raise broadcasts.BroadcastError("The WhatsApp template must be a Content SID: HX and 32 hex digits.")
+            raise broadcasts.BroadcastError(_("The WhatsApp template must be a Content SID: HX and 32 hex digits."))
         template = {"content_sid": sid, "variables": template.get("variables") or {}}
     name = data.get("name") or ""
     if not isinstance(name, str) or len(name) > 200:
@@ -229,7 +241,7 @@ def _template_variables(raw: str) -> dict:
             continue
         key, sep, value = line.partition("=")
         if not sep or not key.strip():
-            raise broadcasts.BroadcastError(f"template variables, line {number}: write it as 1=value")
+            raise broadcasts.BroadcastError(_("Template variables, line %(line)s: write it as 1=value", line=number))
         out[key.strip()] = value.strip()
     return out
 
@@ -324,7 +336,8 @@ def index():
     rows = broadcasts.list_broadcasts(current_services(), g.account.organization, limit=100, counts=True)
     for row in rows:
         row["who"] = _who(row["created_by"])
-    return render_template("dashboard/broadcasts/index.html", rows=rows, state_labels=STATE_LABELS)
+    return render_template("dashboard/broadcasts/index.html", rows=rows, state_labels=STATE_LABELS,
+                           state_label=state_label)
 
 
 def _compose_page(org, values: dict, *, preview=None, error=None, status=200, compose_id=None):
@@ -373,7 +386,7 @@ def compose_post():
     compose_id = request.form.get("compose_id") or secrets.token_urlsafe(16)
     action = request.form.get("action", "preview")
     if action not in ("preview", "send"):
-        return _compose_page(org, values, error="Choose Preview or Send.", status=400, compose_id=compose_id)
+        return _compose_page(org, values, error=_("Choose Preview or Send."), status=400, compose_id=compose_id)
     try:
         parsed = parse(org, _from_form(org, request.form))
         summary = summarize(org, parsed)
@@ -383,7 +396,7 @@ def compose_post():
         return _compose_page(org, values, preview=summary, compose_id=compose_id)
     if not summary["recipients"]:
         return _compose_page(org, values, preview=summary, status=400, compose_id=compose_id,
-                             error="No one matches this segment: nothing to send.")
+                             error=_("No one matches this segment: nothing to send."))
 
     # One broadcast per compose form, also when Send is pressed twice or the POST is retried.
     key = f"streetline:dashboard:broadcast-compose:{org.slug}:{compose_id[:64]}"
@@ -393,7 +406,7 @@ def compose_post():
         if existing and existing.isdigit():
             return redirect(url_for(".detail", broadcast_id=int(existing)), 303)
         return _compose_page(org, values, preview=summary, status=409, compose_id=compose_id,
-                             error="This broadcast is already being sent: open Broadcasts to watch it.")
+                             error=_("This broadcast is already being sent: open Broadcasts to watch it."))
     try:
         bid = broadcasts.create_broadcast(services, org.slug, parsed["segment"], parsed["texts"],
                                           parsed["template"], created_by=g.account.email, name=parsed["name"])
@@ -406,7 +419,9 @@ def compose_post():
         redis.set(key, str(bid), ex=24 * 3600)
     audit(services, org.slug, g.account.id, "broadcast.send", target=str(bid),
           detail={"recipients": started["recipients"], "segment": parsed["segment"]})
-    flash(f"Sending to {summary['recipients']} recipient(s). This page updates as messages go out.", "info")
+    flash(ngettext("Sending to %(num)s recipient. This page updates as messages go out.",
+                   "Sending to %(num)s recipients. This page updates as messages go out.", summary["recipients"]),
+          "info")
     return redirect(url_for(".detail", broadcast_id=bid), 303)
 
 
@@ -417,10 +432,12 @@ def _progress(broadcast_id: int) -> dict:
     try:
         p = broadcasts.progress(current_services(), broadcast_id, g.account.organization)
     except broadcasts.NotFound:
-        abort(404, description="There is no such broadcast in your organization.")
+        abort(404, description=_("There is no such broadcast in your organization."))
+    p["state_label"] = state_label(p["state"])
     p["allowed"] = list(ACTIONS.get(p["state"], ()))
     p["live"] = p["state"] in LIVE_STATES
-    p["failures"] = [{**f, "explanation": explain(f["reason"], f["error_code"])} for f in p["failures"]]
+    p["failures"] = [{**f, "explanation": explain(f["reason"], f["error_code"]), "state_label": state_label(f["state"])}
+                    for f in p["failures"]]
     p["created_by"] = _who(p["created_by"])
     if p["state"] == "draft":  # no recipient rows yet: who it would reach if sent now
         p["planned"] = broadcasts.preview(current_services(), broadcast_id, organization=g.account.organization)["recipients"]
@@ -431,7 +448,7 @@ def _progress(broadcast_id: int) -> dict:
 @login_required
 def detail(broadcast_id: int):
     p = _progress(broadcast_id)
-    return render_template("dashboard/broadcasts/detail.html", p=p, state_labels=STATE_LABELS,
+    return render_template("dashboard/broadcasts/detail.html", p=p, state_labels=STATE_LABELS, state_label=state_label,
                            language_names=LANGUAGE_NAMES, texts=text_info(p["texts"]),
                            place_names={m[0]: m[1] for m in _options(current_org())["markets"]})
 
@@ -450,14 +467,14 @@ def act(broadcast_id: int, action: str):
     services, org = current_services(), g.account.organization
     _progress(broadcast_id)  # 404 for another organization's (or no) broadcast, before anything else
     if action not in ("send", "pause", "resume", "cancel"):
-        abort(404, description="No such action.")
+        abort(404, description=_("No such action."))
     try:
         if action == "send":
             broadcasts.send_broadcast(services, broadcast_id, org)
         else:
             getattr(broadcasts, action)(services, broadcast_id, org)
     except broadcasts.NotFound:
-        abort(404, description="There is no such broadcast in your organization.")
+        abort(404, description=_("There is no such broadcast in your organization."))
     except broadcasts.BroadcastError as exc:
         message = str(exc)
         if _wants_json():
@@ -467,7 +484,7 @@ def act(broadcast_id: int, action: str):
     audit(services, org, g.account.id, f"broadcast.{action}", target=str(broadcast_id))
     if _wants_json():
         return jsonify(_progress(broadcast_id))
-    done = {"send": "Sending started.", "pause": "Paused: nothing more goes out until you resume.",
-            "resume": "Resumed.", "cancel": "Cancelled: nothing more will be sent."}
+    done = {"send": _("Sending started."), "pause": _("Paused: nothing more goes out until you resume."),
+            "resume": _("Resumed."), "cancel": _("Cancelled: nothing more will be sent.")}
     flash(done[action], "info")
     return redirect(url_for(".detail", broadcast_id=broadcast_id), 303)

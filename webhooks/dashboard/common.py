@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g
 
-from bot.answers import dates
+from webhooks.dashboard import i18n
 
 
 def current_services():
@@ -22,10 +22,10 @@ def init_app(app: Flask) -> None:
         if g.get("account") is None:
             return {}
         catalog, org = current_services().catalog, current_org()
-        tz = dates.zone(org)
 
-        def local(value, fmt: str = "%d %b %Y %H:%M"):
-            return value.astimezone(tz).strftime(fmt) if value else ""
+        def local(value, fmt: str = "datetime"):
+            # Babel formats for the page's locale in the organization's zone (i18n.py's timezone selector).
+            return i18n.day(value) if fmt == "date" else i18n.when(value)
 
         def place_name(place_id, fallback=None):
             if not place_id:

@@ -12,11 +12,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from bot import conversations, handover
-from bot.answers import dates
 from bot.models import utcnow
 from webhooks.dashboard.auth import login_required
+from webhooks.dashboard import i18n
 from webhooks.dashboard.common import current_services
 
 bp = Blueprint("conversations", __name__, url_prefix="/conversations")
@@ -28,18 +29,25 @@ def _org() -> str:
     return g.account.organization
 
 
-def _tz():
-    return dates.zone(current_services().catalog.organizations.get(_org()))
+# Who wrote each message, in the page's language (bot/conversations.py labels them in English).
+KIND_LABELS = {"inbound": _l("Worker"), "reply": _l("Bot reply"), "message": _l("Notification"),
+               "broadcast": _l("Broadcast"), "organizer": _l("Organizer")}
 
 
-def _local(value: datetime | None, fmt: str = "%d %b %H:%M") -> str:
-    return value.astimezone(_tz()).strftime(fmt) if value else ""
+def _local(value: datetime | None, fmt: str = "datetime") -> str:
+    # Babel, in the page's locale and the organization's zone (i18n.py's selectors)
+    return i18n.when(value, with_year=False) if value else ""
 
 
 def _localize(items: list[dict]) -> list[dict]:
-    tz = _tz()
     for item in items:
-        item["at_label"] = datetime.fromisoformat(item["at"]).astimezone(tz).strftime("%d %b %H:%M")
+        item["at_label"] = i18n.when(item["at"], with_year=False)
+        if item.get("status"):
+            item["status_label"] = i18n.message_status(item["status"])
+        label = KIND_LABELS.get(item.get("kind"))
+        if label is not None:
+            by = item.get("by") if item.get("kind") == "organizer" else None
+            item["label"] = _("Organizer: %(name)s", name=by) if by else str(label)
     return items
 
 
@@ -56,7 +64,7 @@ def _no_store(response):
 def _contact_or_404(contact_id: int) -> conversations.ContactInfo:
     contact = conversations.get_contact(current_services(), _org(), contact_id)
     if contact is None:
-        abort(404, description="There is no such conversation in your organization.")
+        abort(404, description=_("There is no such conversation in your organization."))
     return contact
 
 
@@ -64,7 +72,7 @@ def _page_number(raw) -> int:
     try:
         return max(1, min(int(raw or 1), 10_000))
     except ValueError:
-        abort(400, description="The page number must be a whole number.")
+        abort(400, description=_("The page number must be a whole number."))
 
 
 def _state(contact: conversations.ContactInfo, view: handover.HandoverView | None) -> dict:
@@ -127,6 +135,8 @@ def messages(contact_id: int):
         return _no_store((jsonify(error="after_in and after_out must be whole numbers."), 400))
     found = conversations.newer(services, _org(), contact_id, after_in, after_out)
     _localize(found["items"])
+    for status in found.get("statuses", {}).values():
+        status["status_label"] = i18n.message_status(status["status"])
     view = handover.active(services, _org(), contact_id)
     handover.sync(services, _org(), contact.phone, view)  # puts a lost Redis key back
     return _no_store(jsonify(**found, state=_state(contact, view)))
@@ -148,12 +158,15 @@ def take_over(contact_id: int):
     view, started = handover.start(services, _org(), contact_id, g.account.id)
     state = _state(contact, view)
     if started:
-        return _done(contact_id, f"You have this conversation: the bot stays silent until you hand it back or "
-                                 f"{services.settings.handover_minutes} minutes pass after your last reply.",
-                     state=state)
-    who = "You have" if view.user_id == g.account.id else f"{view.user_name or 'Another organizer'} has"
-    return _done(contact_id, f"{who} this conversation already (until {_local(view.expires_at)}).",
-                 category="warning", state=state)
+        return _done(contact_id, _("You have this conversation: the bot stays silent until you hand it back or "
+                                   "%(minutes)s minutes pass after your last reply.",
+                                   minutes=services.settings.handover_minutes), state=state)
+    if view.user_id == g.account.id:
+        message = _("You have this conversation already (until %(time)s).", time=_local(view.expires_at))
+    else:
+        message = _("%(name)s has this conversation already (until %(time)s).",
+                    name=view.user_name or _("Another organizer"), time=_local(view.expires_at))
+    return _done(contact_id, message, category="warning", state=state)
 
 
 @bp.post("/<int:contact_id>/hand-back")
@@ -163,8 +176,8 @@ def hand_back(contact_id: int):
     ended = handover.end(current_services(), _org(), contact_id, g.account.id)
     state = _state(contact, None)
     if ended:
-        return _done(contact_id, "Handed back: the bot answers this worker again.", state=state)
-    return _done(contact_id, "The bot was already answering this worker.", category="warning", state=state)
+        return _done(contact_id, _("Handed back: the bot answers this worker again."), state=state)
+    return _done(contact_id, _("The bot was already answering this worker."), category="warning", state=state)
 
 
 @bp.post("/<int:contact_id>/reply")
@@ -187,12 +200,16 @@ def reply(contact_id: int):
         # The page again, with the reason and what was typed (nothing is lost).
         return _render_thread(contact, error=str(exc), draft=(body or "")[:10_000], status=exc.status)
     except LookupError:
-        abort(404, description="There is no such conversation in your organization.")
+        abort(404, description=_("There is no such conversation in your organization."))
     _localize([sent["item"]])
     contact = conversations.get_contact(services, _org(), contact_id)
     state = _state(contact, sent["handover"])
     if not sent["sent"]:
-        reason = f" (error {sent['error_code']})" if sent["error_code"] else ""
-        return _done(contact_id, f"The message could not be sent{reason}: {sent['error'] or 'unknown error'}. "
-                                 "It is kept in the thread as failed.", status=502, item=sent["item"], state=state)
-    return _done(contact_id, "Sent.", item=sent["item"], state=state)
+        error = sent["error"] or _("unknown error")
+        if sent["error_code"]:
+            message = _("The message could not be sent (error %(code)s): %(error)s. It is kept in the thread as "
+                        "failed.", code=sent["error_code"], error=error)
+        else:
+            message = _("The message could not be sent: %(error)s. It is kept in the thread as failed.", error=error)
+        return _done(contact_id, message, status=502, item=sent["item"], state=state)
+    return _done(contact_id, _("Sent."), item=sent["item"], state=state)

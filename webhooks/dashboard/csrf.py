@@ -7,6 +7,7 @@ import hmac
 import secrets
 
 from flask import Flask, abort, request, session
+from flask_babel import gettext as _
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 EXEMPT = ("/webhooks/", "/api/")
@@ -28,6 +29,6 @@ def init_app(app: Flask) -> None:
         sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
         expected = session.get("csrf")
         if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
-            abort(400, description="This form has expired or did not come from this site. "
-                                   "Go back, reload the page and try again.")
+            abort(400, description=_("This form has expired or did not come from this site. "
+                                     "Go back, reload the page and try again."))
         return None

@@ -9,20 +9,24 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from bot import live, market_desk, roster
 from bot.answers import dates
 from bot.broadcasts import BroadcastError
 from bot.models import MARKET_STATES, utcnow
 from webhooks.dashboard.auth import login_required
+from webhooks.dashboard import i18n
 from webhooks.dashboard.common import current_services, current_org
 
 bp = Blueprint("markets", __name__, url_prefix="/markets")
 
-STATE_LABELS = {"open": "Open", "closed": "Closed", "relocated": "Relocated", "restricted": "Restricted"}
-STATE_HELP = {"open": "trading as usual", "closed": "no trading",
-              "relocated": "moved elsewhere (say where in the reason)",
-              "restricted": "partly open (say what in the reason)"}
+STATE_LABELS = {"open": _l("Open"), "closed": _l("Closed"), "relocated": _l("Relocated"),
+                "restricted": _l("Restricted")}
+STATE_HELP = {"open": _l("trading as usual"), "closed": _l("no trading"),
+              "relocated": _l("moved elsewhere (say where in the reason)"),
+              "restricted": _l("partly open (say what in the reason)")}
+SOURCE_LABELS = {"sms": _l("SMS"), "web": _l("web page"), "api": _l("API")}
 
 
 
@@ -38,8 +42,8 @@ def helpers():
     org = current_org()
     tz = dates.zone(org)
 
-    def local(value, fmt: str = "%a %d %b %Y %H:%M"):
-        return value.astimezone(tz).strftime(fmt) if value else ""
+    def local(value, fmt: str = "datetime"):
+        return i18n.day(value) if fmt == "date" else i18n.when(value)
 
     def until(value):
         """An end at local midnight reads as the end of the day before, as the SMS says it."""
@@ -47,10 +51,10 @@ def helpers():
             return ""
         moment = value.astimezone(tz)
         if (moment.hour, moment.minute) == (0, 0):
-            return "end of " + (moment - timedelta(days=1)).strftime("%a %d %b %Y")
-        return moment.strftime("%a %d %b %Y %H:%M")
+            return _("end of %(day)s", day=i18n.day((moment - timedelta(days=1)).date(), "full"))
+        return i18n.when(value)
 
-    return {"local": local, "until": until, "who": market_desk.show_who, "tz_name": str(tz),
+    return {"local": local, "until": until, "source_label": lambda s: str(SOURCE_LABELS.get(s, s or "")), "who": market_desk.show_who, "tz_name": str(tz),
             "state_labels": STATE_LABELS, "state_help": STATE_HELP, "states": MARKET_STATES,
             "local_input": lambda v: market_desk.local_input(v, org)}
 
@@ -58,13 +62,13 @@ def helpers():
 def _place(place_id: str):
     place = live.org_place(current_services().catalog, g.account.organization, place_id)
     if place is None:
-        abort(404, description="That market is not one of your organization's places.")
+        abort(404, description=_("That market is not one of your organization’s places."))
     return place
 
 
 def _int(value, what: str) -> int:
     if not str(value or "").isdigit() or len(str(value)) > 12:
-        abort(400, description=f"{what} must be a number.")
+        abort(400, description=_("%(what)s must be a number.", what=what))
     return int(value)
 
 
@@ -134,11 +138,12 @@ def set_status(place_id: str):
     except market_desk.DeskError as exc:
         return _detail(place, form=request.form, error=str(exc), status=400)
     org = current_org()
-    when = ""
+    name, state = place.name(org.default_language), str(STATE_LABELS[view.status]).lower()
     if view.starts_at > view.created_at:  # a status that starts later
-        when = " from " + view.starts_at.astimezone(dates.zone(org)).strftime("%a %d %b %H:%M")
-    flash(f"Saved: {place.name(org.default_language)} {STATE_LABELS[view.status].lower()}{when}. "
-          "The line answers with it now.")
+        flash(_("Saved: %(place)s %(state)s from %(time)s. The line answers with it now.", place=name, state=state,
+                time=i18n.when(view.starts_at)))
+    else:
+        flash(_("Saved: %(place)s %(state)s. The line answers with it now.", place=name, state=state))
     return redirect(url_for("markets.detail", place_id=place.id, change=view.id) + "#offer")
 
 
@@ -149,7 +154,7 @@ def add_relief():
         view = market_desk.add_relief(current_services(), current_org(), request.form, _who())
     except market_desk.DeskError as exc:
         return _index(relief_form=request.form, relief_error=str(exc), status=400)
-    flash(f"Saved: relief distribution at {view.venue}. Workers asking about relief hear it now.")
+    flash(_("Saved: relief distribution at %(venue)s. Workers asking about relief hear it now.", venue=view.venue))
     return redirect(url_for("markets.index", relief=view.id) + "#offer")
 
 
@@ -159,11 +164,11 @@ def cancel_relief(relief_id: int):
     services = current_services()
     found = market_desk.get_relief(services, g.account.organization, relief_id)
     if found is None:
-        abort(404, description="That distribution is not one of your organization's.")
+        abort(404, description=_("That distribution is not one of your organization’s."))
     if market_desk.cancel_relief(services, g.account.organization, relief_id):
-        flash(f"Cancelled: relief distribution at {found.venue}. The line no longer mentions it.")
+        flash(_("Cancelled: relief distribution at %(venue)s. The line no longer mentions it.", venue=found.venue))
     else:
-        flash("That distribution was cancelled already.", "warning")
+        flash(_("That distribution was cancelled already."), "warning")
     return redirect(url_for("markets.index") + "#relief")
 
 
@@ -174,28 +179,28 @@ def announce():
     services, org = current_services(), current_org()
     kind = request.form.get("kind", "")
     if kind not in market_desk.KINDS:
-        abort(400, description="Nothing to announce: kind must be market_status or relief_distribution.")
-    row_id = _int(request.form.get("id"), "The change")
+        abort(400, description=_("Nothing to announce: kind must be market_status or relief_distribution."))
+    row_id = _int(request.form.get("id"), _("The change"))
     view = market_desk.get_status(services, org.slug, row_id) if kind == "market_status" \
         else market_desk.get_relief(services, org.slug, row_id)
     if view is None:
-        abort(404, description="That change is not one of your organization's.")
+        abort(404, description=_("That change is not one of your organization’s."))
     back = (url_for("markets.detail", place_id=view.place_id, change=row_id) if kind == "market_status"
             else url_for("markets.index", relief=row_id)) + "#offer"
     try:
         state, broadcast_id = market_desk.tell_members(services, org, kind, row_id, _who())
     except market_desk.AlreadyTold as told:
-        flash("These members were told already" + (f" (broadcast #{told.broadcast_id})." if told.broadcast_id else "."),
-              "warning")
+        flash(_("These members were told already (broadcast #%(id)s).", id=told.broadcast_id) if told.broadcast_id
+              else _("These members were told already."), "warning")
         return redirect(back)
     except LookupError:
-        abort(404, description="That change is not one of your organization's (or it was cancelled).")
+        abort(404, description=_("That change is not one of your organization’s (or it was cancelled)."))
     except BroadcastError as exc:  # pragma: no cover - start_pending records these as "failed"
-        flash(f"Not sent: {exc}", "error")
+        flash(_("Not sent: %(reason)s", reason=exc), "error")
         return redirect(back)
     if state != "sent":
-        flash("The broadcast could not be started (it is logged). Try again, or compose it on the Broadcasts page.",
-              "error")
+        flash(_("The broadcast could not be started (it is logged). Try again, or compose it on the Broadcasts "
+                "page."), "error")
         return redirect(back)
-    flash(f"Broadcast #{broadcast_id} started: follow its progress on its page.")
+    flash(_("Broadcast #%(id)s started: follow its progress on its page.", id=broadcast_id))
     return redirect(back)

@@ -6,15 +6,16 @@ cached). Organizers get 403 for the reveal; a member of another organization is 
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, g, render_template, request
+from flask_babel import gettext as _
 
 from bot import roster
 from bot.answers import dates
 from webhooks.dashboard.auth import admin_required, login_required
+from webhooks.dashboard import i18n
 from webhooks.dashboard.common import current_services, current_org
 
 bp = Blueprint("members", __name__, url_prefix="/members")
 
-TRADE_LABELS = {"vendor": "Vendor", "waste_picker": "Waste picker", "porter": "Porter", "other": "Other"}
 
 
 
@@ -24,7 +25,7 @@ def helpers():
     if g.get("account") is None:
         return {}
     # local() and place_name() come from webhooks/dashboard/common.py
-    return {"trade_label": lambda t: TRADE_LABELS.get(t, t or ""), "tz_name": str(dates.zone(current_org()))}
+    return {"trade_label": lambda t: i18n.trade_label(t).capitalize(), "tz_name": str(dates.zone(current_org()))}
 
 
 def _no_store(response):
@@ -59,7 +60,7 @@ def _detail(number: str, *, revealed: str | None = None, error: str | None = Non
     services, org = current_services(), current_org()
     member = roster.get_member(services, org.slug, number)
     if member is None:
-        abort(404, description="There is no member with that number in your organization.")
+        abort(404, description=_("There is no member with that number in your organization."))
     reports = roster.member_reports(services, org.slug, member)
     body = render_template("dashboard/members/detail.html", member=member, reports=reports, revealed=revealed,
                            error=error)
@@ -85,10 +86,10 @@ def reveal(number: str):
         if wants_json:
             return _no_store(current_app.make_response(({"error": str(exc)}, 400)))
         if roster.get_member(services, g.account.organization, number) is None:
-            abort(404, description="There is no member with that number in your organization.")
+            abort(404, description=_("There is no member with that number in your organization."))
         return _detail(number, error=str(exc), status=400)
     if found is None:
-        abort(404, description="There is no member with that number in your organization.")
+        abort(404, description=_("There is no member with that number in your organization."))
     member, phone = found
     if wants_json:
         return _no_store(current_app.make_response({"number": member.number, "phone": phone}))

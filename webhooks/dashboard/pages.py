@@ -1,24 +1,27 @@
 """The pages, in navigation order: (endpoint, label) for the menu, and the blueprints to register."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 NAV = (
-    ("home.index", "Today"),
-    ("reports.inbox", "Reports"),
-    ("reports.map_view", "Map"),
-    ("members.index", "Members"),
-    ("markets.index", "Markets"),
-    ("broadcasts.index", "Broadcasts"),
-    ("conversations.index", "Conversations"),
-    ("data.index", "Data"),
-    ("simulator.index", "Phone"),
+    ("home.index", _l("Today")),
+    ("reports.inbox", _l("Reports")),
+    ("reports.map_view", _l("Map")),
+    ("members.index", _l("Members")),
+    ("markets.index", _l("Markets")),
+    ("broadcasts.index", _l("Broadcasts")),
+    ("conversations.index", _l("Conversations")),
+    ("data.index", _l("Data")),
+    ("simulator.index", _l("Phone")),
 )
 
 
 def blueprints(settings) -> list:
-    from webhooks.dashboard import (auth, broadcasts, conversations, data, home, markets, members, reports,
-                                    simulator)
+    from webhooks.dashboard import (auth, broadcasts, conversations, data, home, language, markets, members,
+                                    reports, simulator)
 
-    found = [auth.bp, home.bp, reports.bp, members.bp, markets.bp, broadcasts.bp, conversations.bp, data.bp]
+    found = [auth.bp, language.bp, home.bp, reports.bp, members.bp, markets.bp, broadcasts.bp, conversations.bp,
+             data.bp]
     if settings.simulator:
         found.append(simulator.bp)
     return found

@@ -6,17 +6,20 @@ Views parse the request, call bot.inbox (queries) and bot.reports (changes), ren
 to g.account.organization; another organization's report, cluster or file answers 404."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import (Blueprint, abort, flash, g, jsonify, redirect, render_template, request,
                    send_file, url_for)
+from flask_babel import gettext as _
 
 from bot import inbox as queries
 from bot import reports
 from webhooks.dashboard.auth import login_required
+from webhooks.dashboard import i18n
 from webhooks.dashboard.common import current_services
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
-REACH = {"sms": "an SMS", "whatsapp": "a WhatsApp message"}
 
 
 
@@ -24,7 +27,7 @@ def _common(**extra) -> dict:
     catalog = current_services().catalog
     return {"statuses": reports.STATUSES, "categories": reports.CATEGORIES,
             "places": queries.place_options(catalog, g.account.organization),
-            "category_label": queries.category_label, "status_label": queries.status_label, **extra}
+            "category_label": i18n.category_label, "status_label": i18n.status_label, **extra}
 
 
 # --------------------------------------------------------------------------- inbox
@@ -44,7 +47,7 @@ def inbox():
     if filters.cluster is not None:
         current_cluster = queries.cluster(services, org, filters.cluster)
         if current_cluster is None:
-            abort(404, description="There is no such group of reports in your organization.")
+            abort(404, description=_("There is no such group of reports in your organization."))
     page = queries.search(services, org, filters)
     clusters = [] if current_cluster else queries.cluster_summaries(services, org, filters)
     return render_template("dashboard/reports/inbox.html", error=None, filters=filters, raw=request.args,
@@ -79,10 +82,13 @@ def map_json():
     except queries.FilterError as exc:
         return jsonify(error=str(exc), status=400), 400
     if filters.cluster is not None and queries.cluster(services, org, filters.cluster) is None:
-        return jsonify(error="There is no such group of reports in your organization.", status=404), 404
+        return jsonify(error=_("There is no such group of reports in your organization."), status=404), 404
     found = queries.map_points(services, org, filters)
     for point in found["points"]:
         point["url"] = url_for("reports.detail", reference=point["reference"])
+        point["category_label"] = i18n.category_label(point["category"])
+        point["status_label"] = i18n.status_label(point["status"])
+        point["date_label"] = i18n.day(date.fromisoformat(point["date"]))
     found["list_url"] = url_for("reports.inbox", **filters.args(page=1))
     response = jsonify(found)
     response.headers["Cache-Control"] = "private, no-store"
@@ -95,7 +101,7 @@ def map_json():
 def _detail_or_404(reference: str):
     found = queries.detail(current_services(), g.account.organization, reference)
     if found is None:
-        abort(404, description=f"There is no report {reference[:20]} in your organization.")
+        abort(404, description=_("There is no report %(reference)s in your organization.", reference=reference[:20]))
     return found
 
 
@@ -116,13 +122,17 @@ def detail(reference: str):
 
 
 def _told(reach: str | None, notified: bool) -> str:
+    if notified and reach == "sms":
+        return _("the reporter was sent an SMS.")
+    if notified and reach == "whatsapp":
+        return _("the reporter was sent a WhatsApp message.")
     if notified:
-        return f"the reporter was sent {REACH.get(reach or '', 'a message')}."
+        return _("the reporter was sent a message.")
     if reach == "opted_out":
-        return "the reporter has opted out of messages, so was not told."
+        return _("the reporter has opted out of messages, so was not told.")
     if reach in ("none", None):
-        return "there is no number to tell the reporter."
-    return "the message to the reporter could not be sent (it is logged; they can still ask by reference)."
+        return _("there is no number to tell the reporter.")
+    return _("the message to the reporter could not be sent (it is logged; they can still ask by reference).")
 
 
 @bp.post("/<reference>/status")
@@ -135,30 +145,30 @@ def change_status(reference: str):
     seen = request.form.get("from_status")
     form = {"status": status, "note": note or ""}
     if status not in reports.STATUSES:
-        return _render_detail(report, error="Choose the new status.", form=form, status=400)
+        return _render_detail(report, error=_("Choose the new status."), form=form, status=400)
     if seen and seen != report.status:
         return _render_detail(report, form=form, status=409, error=(
-            f"Someone changed this report to “{queries.status_label(report.status)}” while you had it open. "
-            "Check the history below, then choose again."))
+            _("Someone changed this report to “%(status)s” while you had it open. Check the history below, "
+              "then choose again.", status=i18n.status_label(report.status))))
     if status == report.status or status not in reports.TRANSITIONS.get(report.status, set()):
         return _render_detail(report, form=form, status=409, error=(
-            f"A {queries.status_label(report.status)} report cannot be marked "
-            f"{queries.status_label(status)}."))
+            _("A report that is %(current)s cannot be marked %(new)s.", current=i18n.status_label(report.status),
+              new=i18n.status_label(status))))
     reach = queries.reporter_reach(services, org, report.reference)
     try:
         change = reports.change_status(services, org, report.reference, status, note, actor=g.account.email)
     except reports.TransitionError:
         fresh = _detail_or_404(reference)
         return _render_detail(fresh, form=form, status=409, error=(
-            f"A {queries.status_label(fresh.status)} report cannot be marked {queries.status_label(status)}."))
+            _("A report that is %(current)s cannot be marked %(new)s.", current=i18n.status_label(fresh.status),
+              new=i18n.status_label(status))))
     except ValueError as exc:
         return _render_detail(report, error=_sentence(str(exc)), form=form, status=400)
     if change is None:
-        abort(404, description=f"There is no report {reference[:20]} in your organization.")
-    label = queries.status_label(status)
-    with_note = " with your note" if change.event.note else ""
-    flash(f"Marked {label}{with_note}; {_told(reach, change.notified)}",
-          "success" if change.notified else "warning")
+        abort(404, description=_("There is no report %(reference)s in your organization.", reference=reference[:20]))
+    label, told = i18n.status_label(status), _told(reach, change.notified)
+    flash(_("Marked %(status)s with your note; %(told)s", status=label, told=told) if change.event.note
+          else _("Marked %(status)s; %(told)s", status=label, told=told), "success" if change.notified else "warning")
     return redirect(url_for("reports.detail", reference=change.report.reference))
 
 
@@ -169,14 +179,14 @@ def add_note(reference: str):
     report = _detail_or_404(reference)
     note = (request.form.get("note") or "").strip()
     if not note:
-        return _render_detail(report, error="Write a note first.", form={"only_note": ""}, status=400)
+        return _render_detail(report, error=_("Write a note first."), form={"only_note": ""}, status=400)
     try:
         change = reports.change_status(services, org, report.reference, None, note, actor=g.account.email)
     except ValueError as exc:
         return _render_detail(report, error=_sentence(str(exc)), form={"only_note": note}, status=400)
     if change is None:
-        abort(404, description=f"There is no report {reference[:20]} in your organization.")
-    flash("Note added. Notes alone are for organizers: the reporter is not sent a message.", "success")
+        abort(404, description=_("There is no report %(reference)s in your organization.", reference=reference[:20]))
+    flash(_("Note added. Notes alone are for organizers: the reporter is not sent a message."), "success")
     return redirect(url_for("reports.detail", reference=change.report.reference))
 
 
@@ -190,7 +200,7 @@ def _sentence(message: str) -> str:
 def media(reference: str, media_id: int):
     found = queries.media_file(current_services(), g.account.organization, reference, media_id)
     if found is None:
-        abort(404, description="There is no such file for this report.")
+        abort(404, description=_("There is no such file for this report."))
     path, content_type = found
     response = send_file(path, mimetype=content_type, conditional=True, max_age=3600,
                          download_name=f"{reference}-{media_id}{path.suffix}")

@@ -14,7 +14,7 @@
   function compose(form) {
     var seg = window.streetlineSegments;
     var maxText = parseInt(form.getAttribute("data-max-text"), 10) || 1600;
-    var defaultLang = form.getAttribute("data-default-language");
+    var defaultLang = form.getAttribute("data-default-language-name") || form.getAttribute("data-default-language");
     var panel = $("#bc-preview-panel"), sendButton = $("#bc-send"), errorBox = $("#bc-preview-error");
     var note = $("#bc-preview-note");
     var latest = null, sequence = 0, timer = null, submitting = false;
@@ -82,19 +82,19 @@
         var strong = document.createElement("strong");
         strong.textContent = s.count;
         li.appendChild(strong);
-        li.appendChild(document.createTextNode(" skipped: " + s.explanation));
+        li.appendChild(document.createTextNode(" " + sl.t("skipped", {explanation: s.explanation})));
         list.appendChild(li);
       });
       var ready = p.complete && p.recipients > 0;
       sendButton.hidden = !ready;
-      sendButton.textContent = ready ? "Send to " + p.recipients : "Send";
+      sendButton.textContent = ready ? sl.t("send_to", {n: sl.number(p.recipients)}) : sl.t("send");
       if (!p.complete) {
-        note.textContent = "Write the " + defaultLang + " text to see the SMS cost and send.";
+        note.textContent = sl.t("write_default_text", {language: defaultLang});
       } else if (!p.recipients) {
-        note.textContent = "No one matches this segment yet.";
+        note.textContent = sl.t("nobody_matches");
       } else {
-        note.textContent = p.missing_texts.length ? "No text yet for: " + p.missing_texts.join(", ") +
-          " (they get the " + defaultLang + " text)." : "";
+        note.textContent = p.missing_texts.length ? sl.t("no_text_for", {languages: p.missing_texts.join(", "),
+                                                                          language: defaultLang}) : "";
       }
     }
 
@@ -145,11 +145,13 @@
       if (submitting) { event.preventDefault(); return; }
       var n = latest ? latest.recipients : $("#bc-recipients").getAttribute("data-recipients");
       var message = sendButton.getAttribute("data-confirm-template").replace("{n}", n);
-      if (latest && latest.sms.segments) { message += "\n" + latest.sms.segments + " SMS segments, " + latest.whatsapp.recipients + " WhatsApp messages."; }
+      if (latest && latest.sms.segments) {
+        message += "\n" + sl.t("cost_line", {segments: sl.number(latest.sms.segments), messages: sl.number(latest.whatsapp.recipients)});
+      }
       if (!window.confirm(message)) { event.preventDefault(); return; }
       submitting = true;
       // The form submits with action=send; the button stays pressed so a second click cannot send twice.
-      setTimeout(function () { sendButton.disabled = true; sendButton.textContent = "Sending…"; }, 0);
+      setTimeout(function () { sendButton.disabled = true; sendButton.textContent = sl.t("sending"); }, 0);
     });
 
     refresh();
@@ -164,11 +166,11 @@
       root.setAttribute("data-state", p.state);
       root.setAttribute("data-live", p.live ? "true" : "false");
       var badge = $("#bc-state");
-      badge.textContent = p.state;
+      badge.textContent = p.state_label || p.state;
       badge.className = "badge " + p.state;
       Object.keys(p.counts).forEach(function (state) { text($('[data-count="' + state + '"]', root), p.counts[state]); });
-      text($("#bc-percent"), p.percent);
-      text($("#bc-total"), p.total);
+      text($("#bc-percent"), sl.percent(p.percent));
+      text($("#bc-total"), sl.number(p.total));
       $("#bc-bar").value = p.percent;
       var planned = $("#bc-planned");
       if (planned) { planned.hidden = p.state !== "draft"; }
@@ -180,7 +182,10 @@
       if (!p.failures.length) {
         var none = document.createElement("tr");
         none.className = "bc-none";
-        none.innerHTML = '<td colspan="4">None so far.</td>';
+        var cell = document.createElement("td");
+        cell.colSpan = 4;
+        cell.textContent = sl.t("none_so_far");
+        none.appendChild(cell);
         body.appendChild(none);
       }
       p.failures.forEach(function (f) {
@@ -188,16 +193,16 @@
         tr.setAttribute("data-reason", f.reason);
         tr.setAttribute("data-code", f.error_code === null ? "" : String(f.error_code));
         tr.setAttribute("data-state", f.state);
-        [["People", "count", f.count, "right"], ["State", "", f.state, ""], ["Why", "explanation", f.explanation, ""],
-         ["Code", "", f.error_code === null ? "" : f.error_code, "mono"]].forEach(function (cell) {
+        [["people", "count", f.count, "right"], ["state", "", f.state, ""], ["why", "explanation", f.explanation, ""],
+         ["code", "", f.error_code === null ? "" : f.error_code, "mono"]].forEach(function (cell) {
           var td = document.createElement("td");
-          td.setAttribute("data-label", cell[0]);
+          td.setAttribute("data-label", sl.t(cell[0]));
           if (cell[1]) { td.setAttribute("data-field", cell[1]); }
           if (cell[3]) { td.className = cell[3]; }
-          if (cell[0] === "State") {
+          if (cell[0] === "state") {
             var span = document.createElement("span");
             span.className = "badge " + f.state;
-            span.textContent = f.state;
+            span.textContent = f.state_label || f.state;
             td.appendChild(span);
           } else {
             td.textContent = cell[2];
@@ -206,7 +211,7 @@
         });
         body.appendChild(tr);
       });
-      text($("#bc-updated"), (p.live ? "Updating every 2 seconds · " : "") + "last update " + new Date().toLocaleTimeString());
+      text($("#bc-updated"), (p.live ? sl.t("updating_every") + " · " : "") + sl.t("last_update", {time: sl.time(new Date())}));
     }
 
     function nextDelay(p) {
@@ -232,7 +237,7 @@
         schedule(nextDelay(p));
       }, function () {
         failures += 1;  // a slow or dropped connection: keep trying, less often
-        text($("#bc-updated"), "Connection lost, retrying…");
+        text($("#bc-updated"), sl.t("connection_lost"));
         schedule(Math.min(30000, 2000 * Math.pow(2, failures)));
       });
     }

@@ -19,6 +19,7 @@
   Chart.defaults.animation = still ? false : {duration: 250};
   Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
   Chart.defaults.maintainAspectRatio = false;
+  Chart.defaults.locale = window.streetline.locale;  // tick numbers the organizer's way
 
   function wrap(name) { return document.querySelector('[data-chart-wrap="' + name + '"]'); }
 
@@ -54,10 +55,11 @@
     }, horizontal ? labels.length : 0);
   }
 
-  bars("category", figures.by_category, {horizontal: true, label: "Reports", skipZeros: true, colours: categoryColour});
-  bars("place", figures.by_place, {horizontal: true, label: "Reports"});
-  bars("members-trade", figures.members_by_trade, {horizontal: true, label: "Members", skipZeros: true});
-  bars("members-place", figures.members_by_place, {horizontal: true, label: "Members"});
+  var t = window.streetline.t;  // dataset names in the page's language; labels come translated in the JSON
+  bars("category", figures.by_category, {horizontal: true, label: t("reports"), skipZeros: true, colours: categoryColour});
+  bars("place", figures.by_place, {horizontal: true, label: t("reports")});
+  bars("members-trade", figures.members_by_trade, {horizontal: true, label: t("members"), skipZeros: true});
+  bars("members-place", figures.members_by_place, {horizontal: true, label: t("members")});
 
   var week = figures.by_week;
   draw("week", {

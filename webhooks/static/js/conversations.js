@@ -15,6 +15,7 @@
   var afterOut = parseInt(root.getAttribute("data-after-out"), 10) || 0;
   var every = (parseInt(root.getAttribute("data-poll-seconds"), 10) || 4) * 1000;
   var failures = 0, timer = null, busy = false;
+  var sl = window.streetline;
 
   function channelName(c) { return c === "whatsapp" ? "WhatsApp" : "SMS"; }
 
@@ -43,15 +44,15 @@
     meta.appendChild(el("span", "message-channel", channelName(m.channel)));
     if (m.direction === "out") {
       meta.appendChild(document.createTextNode(" · "));
-      meta.appendChild(el("span", "message-status", m.status + (m.error_code ? " (" + m.error_code + ")" : "")));
+      meta.appendChild(el("span", "message-status", (m.status_label || m.status) + (m.error_code ? " (" + m.error_code + ")" : "")));
     }
     li.appendChild(meta);
     if (m.body) { li.appendChild(el("div", "message-body", m.body)); }
     if (m.location) {
-      li.appendChild(el("div", "message-extra", "📍 location " + m.location.lat.toFixed(5) + ", " +
+      li.appendChild(el("div", "message-extra", "📍 " + sl.t("location") + " " + m.location.lat.toFixed(5) + ", " +
                         m.location.lon.toFixed(5) + (m.location.label ? " — " + m.location.label : "")));
     }
-    (m.media || []).forEach(function (type) { li.appendChild(el("div", "message-extra", "📎 " + type + " attached")); });
+    (m.media || []).forEach(function (type) { li.appendChild(el("div", "message-extra", "📎 " + sl.t("attached", {type: type}))); });
     return li;
   }
 
@@ -75,7 +76,7 @@
       if (!li || li.getAttribute("data-status") === map[id].status) { return; }
       li.setAttribute("data-status", map[id].status);
       var span = li.querySelector(".message-status");
-      if (span) { span.textContent = map[id].status + (map[id].error_code ? " (" + map[id].error_code + ")" : ""); }
+      if (span) { span.textContent = (map[id].status_label || map[id].status) + (map[id].error_code ? " (" + map[id].error_code + ")" : ""); }
     });
   }
 
@@ -90,21 +91,20 @@
     box.setAttribute("data-state", held ? "organizer" : "bot");
     box.textContent = "";
     if (held) {
-      box.appendChild(el("strong", null, (state.handover.mine ? "You have" : (state.handover.by || "An organizer") + " has") +
-                         " this conversation."));
-      box.appendChild(document.createTextNode(" The bot stays silent until it is handed back or " +
-                                              state.handover.expires_label + "."));
+      box.appendChild(el("strong", null, state.handover.mine ? sl.t("you_have")
+                                          : sl.t("someone_has", {name: state.handover.by || sl.t("an_organizer")})));
+      box.appendChild(document.createTextNode(" " + sl.t("bot_silent_until", {time: state.handover.expires_label})));
     } else {
-      box.appendChild(el("strong", null, "The bot answers this worker."));
-      box.appendChild(document.createTextNode(" Take over to talk to them yourself; the bot stays silent meanwhile."));
+      box.appendChild(el("strong", null, sl.t("bot_answers")));
+      box.appendChild(document.createTextNode(" " + sl.t("take_over_hint")));
     }
     var win = document.getElementById("window-state");
     if (win && state.whatsapp_window_label) {
       win.setAttribute("data-window", "open");
-      win.textContent = "24 h window open until " + state.whatsapp_window_label;
+      win.textContent = sl.t("window_open_until", {time: state.whatsapp_window_label});
     } else if (win && win.getAttribute("data-window") === "open") {
       win.setAttribute("data-window", "closed");
-      win.textContent = "window closed: free text cannot be sent until they write again";
+      win.textContent = sl.t("window_closed");
     }
     body.disabled = !state.can_reply;
     document.getElementById("reply-send").disabled = !state.can_reply;
@@ -123,11 +123,11 @@
       add(data.items || []);
       statuses(data.statuses);
       applyState(data.state);
-      pollStatus.textContent = "Updated " + new Date().toLocaleTimeString();
+      pollStatus.textContent = sl.t("updated_at", {time: sl.time(new Date())});
       schedule(every);
     }).catch(function () {
       failures += 1;
-      pollStatus.textContent = "Offline, retrying…";
+      pollStatus.textContent = sl.t("offline_retrying");
       schedule(Math.min(60000, every * Math.pow(2, failures)));  // back off on a bad connection
     });
   }
@@ -138,9 +138,9 @@
     var parts = "";
     if (sms && window.streetlineSegments && text.trim()) {
       var info = window.streetlineSegments.sms(text);
-      parts = " · " + info.segments + " SMS" + (info.encoding === "UCS-2" ? " (Unicode)" : "");
+      parts = " · " + sl.t(info.encoding === "UCS-2" ? "sms_parts_unicode" : "sms_parts", {n: info.segments});
     }
-    count.textContent = text.length + " / " + body.getAttribute("maxlength") + " characters" + parts;
+    count.textContent = sl.t("characters_of", {n: text.length, max: body.getAttribute("maxlength")}) + parts;
   }
 
   function showError(message) {
@@ -152,7 +152,7 @@
     event.preventDefault();
     if (busy) { return; }
     var text = body.value;
-    if (!text.trim()) { showError("Write a message before sending."); return; }
+    if (!text.trim()) { showError(sl.t("write_first")); return; }
     busy = true;
     var button = document.getElementById("reply-send");
     button.disabled = true;

@@ -95,8 +95,8 @@
     text(box, "div", p.category_label + (p.place ? " · " + p.place : ""));
     var status = text(box, "span", p.status_label, "badge " + p.status);
     status.setAttribute("data-status", p.status);
-    text(box, "span", " " + p.date, "muted");
-    if (p.approximate) { text(box, "div", "Placed at its market: no exact location.", "muted"); }
+    text(box, "span", " " + (p.date_label || p.date), "muted");
+    if (p.approximate) { text(box, "div", window.streetline.t("placed_at_market"), "muted"); }
     return box;
   }
 
@@ -128,9 +128,10 @@
         tag(m, {"data-reference": p.reference, "data-status": p.status, "data-approximate": String(p.approximate)});
       });
       fit(base.map, markers, base.outlines);
-      var parts = [body.shown + (body.shown === 1 ? " report" : " reports") + " on the map"];
-      if (body.truncated) { parts.push("the newest " + body.shown + " of " + body.total + "; narrow the filters to see the rest"); }
-      if (body.unplaced) { parts.push(body.unplaced + " without a known place (see the list)"); }
+      var t = window.streetline.t, num = window.streetline.number;
+      var parts = [t(body.shown === 1 ? "map_shown_one" : "map_shown", {n: num(body.shown)})];
+      if (body.truncated) { parts.push(t("map_truncated", {shown: num(body.shown), total: num(body.total)})); }
+      if (body.unplaced) { parts.push(t("map_unplaced", {n: num(body.unplaced)})); }
       say(parts.join("; ") + ".");
       if (listLink && body.list_url) { listLink.href = body.list_url; }
       el.setAttribute("data-point-count", String(body.shown));
@@ -139,13 +140,13 @@
 
     function load(query) {
       el.setAttribute("data-state", "loading");
-      say("Loading reports…");
+      say(window.streetline.t("loading_reports"));
       return window.streetline.fetchJSON(pointsUrl + (query ? "?" + query : ""), {method: "GET"})
         .then(draw)
         .catch(function (err) {
           markers.clearLayers();
           el.setAttribute("data-state", "error");
-          say("Could not load the reports: " + err.message);
+          say(window.streetline.t("load_failed", {error: err.message}));
         });
     }
 

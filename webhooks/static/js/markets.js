@@ -10,7 +10,7 @@
     window.setTimeout(function () {
       button.disabled = true;
       button.setAttribute("data-busy", "yes");
-      button.textContent = button.id === "broadcast-offer-button" ? "Starting the broadcast…" : "Saving…";
+      button.textContent = window.streetline.t(button.id === "broadcast-offer-button" ? "starting_broadcast" : "saving");
     }, 0);
   });
   // Workers see the first 40 characters of a reason in an SMS.
@@ -19,7 +19,8 @@
   if (reason && count) {
     var show = function () {
       var n = reason.value.trim().length;
-      count.textContent = n ? n + " characters" + (n > 40 ? " — SMS shows: “" + reason.value.trim().slice(0, 40) + "…”" : "") : "";
+      var t = window.streetline.t;
+      count.textContent = n ? t("n_characters", {n: n}) + (n > 40 ? " — " + t("sms_shows", {text: reason.value.trim().slice(0, 40)}) : "") : "";
     };
     reason.addEventListener("input", show);
     show();

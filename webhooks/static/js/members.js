@@ -11,9 +11,9 @@
   var hide = document.createElement("button");
   hide.type = "button";
   hide.id = "hide-phone";
-  hide.textContent = "Hide";
+  hide.textContent = window.streetline.t("hide");
   function clear() {
-    shown.textContent = "hidden — reveal again if needed (logged)";
+    shown.textContent = window.streetline.t("hidden_again");
     shown.removeAttribute("data-revealed");
     hide.remove();
   }

@@ -37,10 +37,11 @@
 
   function updateCounter() {
     var info = draftInfo(body.value);
+    var t = window.streetline.t;
     if (mode() === "sms") {
-      counter.textContent = info.chars + " chars · " + info.encoding + " · " + info.segments + " SMS";
+      counter.textContent = t("sim_counter_sms", {chars: info.chars, encoding: info.encoding, segments: info.segments});
     } else {
-      counter.textContent = info.chars + " chars";
+      counter.textContent = t("sim_chars", {n: info.chars});
     }
   }
 
@@ -49,20 +50,22 @@
     errorBox.hidden = !message;
   }
 
-  function plural(n, one, many) { return n + " " + (n === 1 ? one : many); }
+  // "1 char" / "2 chars": the page's strings carry both forms (key_one, key).
+  function plural(n, key) { return window.streetline.t(n === 1 ? key + "_one" : key, {n: n}); }
 
   function metaText(m) {
+    var t = window.streetline.t;
     if (!m.chars) {
-      if (m.latitude !== undefined && m.latitude !== null) { return "location"; }
-      if (m.media_urls && m.media_urls.length) { return "photo"; }
+      if (m.latitude !== undefined && m.latitude !== null) { return t("location"); }
+      if (m.media_urls && m.media_urls.length) { return t("photo"); }
     }
     if (m.channel === "sms") {
-      var text = plural(m.chars, "char", "chars") + " · " + m.encoding + " · " + m.segments + (m.segments === 1 ? " segment" : " segments") +
-        " · " + m.units + (m.encoding === "GSM-7" ? " septets" : " units");
-      if (m.ucs2_chars && m.ucs2_chars.length) { text += " · UCS-2 because of: " + m.ucs2_chars.join(" "); }
+      var text = plural(m.chars, "sim_chars") + " · " + m.encoding + " · " + plural(m.segments, "sim_segments") +
+        " · " + t(m.encoding === "GSM-7" ? "sim_septets" : "sim_units", {n: m.units});
+      if (m.ucs2_chars && m.ucs2_chars.length) { text += " · " + t("sim_ucs2_because", {chars: m.ucs2_chars.join(" ")}); }
       return text;
     }
-    return plural(m.chars, "char", "chars");
+    return plural(m.chars, "sim_chars");
   }
 
   // WhatsApp's *bold* and _italic_, built as DOM nodes (never innerHTML).
@@ -109,7 +112,7 @@
     (m.media_urls || []).forEach(function (url) {
       var img = document.createElement("img");
       img.className = "sim-photo";
-      img.alt = "photo";
+      img.alt = window.streetline.t("photo");
       img.src = url;
       li.appendChild(img);
     });
@@ -121,7 +124,7 @@
     }
     var meta = document.createElement("div");
     meta.className = "sim-meta";
-    meta.textContent = metaText(m) + (m.kind === "pushed" ? " · pushed · " : "");
+    meta.textContent = metaText(m) + (m.kind === "pushed" ? " · " + window.streetline.t("pushed") + " · " : "");
     if (m.kind === "pushed") {
       var status = document.createElement("span");
       status.className = "sim-status";
@@ -160,7 +163,7 @@
         note.className = "sim-note";
         note.setAttribute("data-kind", "none");
         note.setAttribute("data-channel", answer.sent.channel);
-        note.textContent = "no reply";
+        note.textContent = window.streetline.t("no_reply");
         list.appendChild(note);
       }
       return true;
@@ -210,7 +213,7 @@
   document.getElementById("sim-photo-form").addEventListener("submit", function (event) {
     event.preventDefault();
     var input = document.getElementById("sim-photo");
-    if (!input.files.length) { showError("Choose a photo first"); return; }
+    if (!input.files.length) { showError(window.streetline.t("choose_photo")); return; }
     var data = new FormData();
     var fields = common();
     Object.keys(fields).forEach(function (k) { data.append(k, fields[k]); });
@@ -253,7 +256,7 @@
       pollState.textContent = "";
     }).catch(function () {
       pollState.setAttribute("data-state", "error");
-      pollState.textContent = "offline";
+      pollState.textContent = window.streetline.t("offline");
     }).finally(function () { window.setTimeout(poll, pollMs); });
   }
 
