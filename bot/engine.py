@@ -153,13 +153,17 @@ def _store(inbound: Inbound, slug: str | None, services):
     database refuses for its content is logged and stored again with every field cut to fit."""
     if spool.db_down():
         raise spool.Unavailable("database marked down a moment ago")
-    try:
-        return _insert(inbound, slug, services)
-    except (DBAPIError, PoolTimeout) as exc:
-        if spool.connection_lost(exc):
+    for attempt in (1, 2):
+        try:
+            return _insert(inbound, slug, services)
+        except (DBAPIError, PoolTimeout) as exc:
+            if not spool.connection_lost(exc):
+                log.error("database refused %s, storing it cut to fit: %s", inbound.sid, exc)
+                break
+            if attempt == 1 and getattr(exc, "connection_invalidated", False):
+                continue  # a pooled connection from before a restart: the pool reconnects, try once more
             spool.mark_down()
             raise spool.Unavailable(str(exc)) from exc
-        log.error("database refused %s, storing it cut to fit: %s", inbound.sid, exc)
     try:
         return _insert(strict(inbound), slug, services)
     except (DBAPIError, PoolTimeout) as exc:  # kept in the spool; the drainer sets it aside if refused again
