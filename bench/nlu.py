@@ -57,7 +57,7 @@ def webhook_requests(texts: list[str], start: int) -> list[bytes]:
     out = []
     for i, text in enumerate(texts):
         n = start + i
-        form = {"MessageSid": f"SMnlu{n:027d}", "AccountSid": "AC" + "0" * 32, "From": f"+2547330{n:05d}",
+        form = {"MessageSid": f"SM{n:032x}", "AccountSid": "AC" + "0" * 32, "From": f"+2547330{n:05d}",
                 "To": NAIROBI, "Body": text, "NumMedia": "0"}
         out.append(signed_post("/webhooks/twilio/messages", form))
     return out

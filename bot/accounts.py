@@ -39,6 +39,7 @@ class Account:
     name: str
     role: str
     language: str | None = None  # chosen for the pages; None: the organization's first language
+    generation: int = 0  # users.session_generation: a session signed in under another one is over
 
     @property
     def is_admin(self) -> bool:
@@ -46,7 +47,8 @@ class Account:
 
 
 def _account(user: User) -> Account:
-    return Account(user.id, user.organization, user.email, user.name, user.role, user.language)
+    return Account(user.id, user.organization, user.email, user.name, user.role, user.language,
+                   generation=user.session_generation or 0)
 
 
 def normalise_email(email: str) -> str:
@@ -79,7 +81,25 @@ def set_password(services, email: str, password: str) -> None:
         raise AccountError(f"the password needs at least {MIN_PASSWORD} characters")
     with services.db.begin() as session:
         done = session.execute(update(User).where(User.email == normalise_email(email))
-                               .values(password_hash=_hasher.hash(password))).rowcount
+                               .values(password_hash=_hasher.hash(password),
+                                       session_generation=User.session_generation + 1)).rowcount
+    if not done:
+        raise AccountError(f"no account for {email}")
+
+
+def end_sessions(services, user_id: int) -> None:
+    """Every browser session of this account ends (sign-out, here or on another device)."""
+    with services.db.begin() as session:
+        session.execute(update(User).where(User.id == user_id)
+                        .values(session_generation=User.session_generation + 1))
+
+
+def disable_user(services, email: str) -> None:
+    """The account can no longer sign in, and its open sessions end at once."""
+    with services.db.begin() as session:
+        done = session.execute(update(User).where(User.email == normalise_email(email))
+                               .values(disabled_at=utcnow(),
+                                       session_generation=User.session_generation + 1)).rowcount
     if not done:
         raise AccountError(f"no account for {email}")
 

@@ -143,6 +143,22 @@ def user_password(email: str, password: str) -> None:
         services.close()
 
 
+@user.command("disable")
+@click.argument("email")
+def user_disable(email: str) -> None:
+    """Disable an account: it cannot sign in, and its open sessions end at once."""
+    from bot.accounts import AccountError, disable_user
+
+    services = _services()
+    try:
+        disable_user(services, email)
+        click.echo(f"disabled {email}; its sessions are over")
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        services.close()
+
+
 @user.command("demo")
 @click.option("--password", envvar="STREETLINE_DEMO_PASSWORD", required=True)
 def user_demo(password: str) -> None:

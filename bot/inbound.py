@@ -1,6 +1,7 @@
 """One inbound Twilio message as a plain dataclass, parsed from the webhook form."""
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -46,16 +47,16 @@ class Inbound:
         return self.body.strip()
 
     @classmethod
-    def from_form(cls, form) -> "Inbound":
-        """`form` is a MultiDict (request.form) or a plain dict of strings."""
+    def from_form(cls, form, account_sid: str | None = None) -> "Inbound":
+        """`form` is a MultiDict (request.form) or a plain dict of strings; `account_sid` is ours, when
+        one is configured. Raises BadInbound for a form not shaped like Twilio's."""
         get = form.get
         sid = (get("MessageSid") or get("SmsMessageSid") or "").strip()
         from_address = (get("From") or "").strip()
         to_address = (get("To") or "").strip()
         if not sid or not from_address or not to_address:
             raise BadInbound("MessageSid, From and To are required")
-        if len(sid) > 64:
-            raise BadInbound("MessageSid is too long")
+        check_shape(form, account_sid)
         channel = "whatsapp" if from_address.lower().startswith("whatsapp:") else "sms"
         return cls(
             sid=sid,
@@ -74,6 +75,83 @@ class Inbound:
             wa_id=(get("WaId") or "")[:32] or None,
             raw=_raw(form),
         )
+
+
+# Twilio's own patterns (Message resource). Twilio signs url + k1v1k2v2... without separators, so a
+# captured request can be re-split (e.g. "NumMedia0" moved into the MessageSid value) and keep a valid
+# signature: every field whose shape we know is checked, and a form that does not fit gets a 400.
+MESSAGE_SID = re.compile(r"^(SM|MM)[0-9a-f]{32}$")
+ACCOUNT_SID = re.compile(r"^AC[0-9a-f]{32}$")
+MEDIA_KEY = re.compile(r"^Media(Url|ContentType)(\d+)$")
+SID_FIELDS = ("MessageSid", "SmsMessageSid", "SmsSid")
+
+
+def check_sids(form, account_sid: str | None = None) -> None:
+    """The message SIDs (all that are present must be well formed and the same) and the AccountSid
+    (ours, when one is configured). Also used by the status callback."""
+    sids = [form.get(k) for k in SID_FIELDS if form.get(k) is not None]
+    for value in sids:
+        if not MESSAGE_SID.match(value):
+            raise BadInbound("MessageSid must be SM or MM followed by 32 lower-case hex digits")
+    if len(set(sids)) > 1:
+        raise BadInbound("MessageSid, SmsMessageSid and SmsSid must be the same")
+    account = form.get("AccountSid")
+    if account is not None and not ACCOUNT_SID.match(account):
+        raise BadInbound("AccountSid must be AC followed by 32 hex digits")
+    if account_sid and account != account_sid:
+        raise BadInbound("AccountSid is not this line's Twilio account")
+
+
+def check_shape(form, account_sid: str | None = None) -> None:
+    """Raise BadInbound when the form is not shaped like a Twilio message webhook."""
+    check_sids(form, account_sid)
+    if hasattr(form, "lists"):
+        repeated = [k for k, values in form.lists() if len(values) > 1]
+        if repeated:
+            raise BadInbound(f"{repeated[0]} is sent more than once")
+    raw_count = form.get("NumMedia")
+    if raw_count is not None and (not re.fullmatch(r"[0-9]{1,2}", raw_count) or int(raw_count) > MAX_MEDIA):
+        raise BadInbound(f"NumMedia must be a whole number from 0 to {MAX_MEDIA}")
+    count = int(raw_count or 0)
+    indexes = {}
+    for key in form.keys():
+        match = MEDIA_KEY.match(key)
+        if match:
+            indexes.setdefault(match.group(1), set()).add(match.group(2))
+    expected = {str(n) for n in range(count)}
+    if indexes.get("Url", set()) != expected:
+        raise BadInbound(f"NumMedia is {count} but the form has MediaUrl fields "
+                         f"{sorted(indexes.get('Url', set())) or 'none'}")
+    if not indexes.get("ContentType", set()) <= expected:
+        raise BadInbound("a MediaContentType field has no MediaUrl")
+
+
+@dataclass(frozen=True)
+class StatusCallback:
+    sid: str
+    status: str
+    error_code: str | None
+
+
+STATUS_WORD = re.compile(r"^[a-z_-]{1,20}$")
+ERROR_CODE = re.compile(r"^[0-9]{1,6}$")
+
+
+def parse_status(form, account_sid: str | None = None) -> StatusCallback:
+    """A delivery status callback's fields, or BadInbound saying what does not fit."""
+    for key, value in (form.items(multi=True) if hasattr(form, "lists") else form.items()):
+        if "\x00" in key or "\x00" in value:
+            raise BadInbound(f"{key.replace(chr(0), '?')[:40]} contains a NUL character")
+    sid, status = form.get("MessageSid") or form.get("SmsSid"), form.get("MessageStatus") or ""
+    if not sid or not status:
+        raise BadInbound("MessageSid and MessageStatus are required")
+    check_sids(form, account_sid)
+    if not STATUS_WORD.match(status.strip().lower()):
+        raise BadInbound("MessageStatus must be a word such as sent, delivered or failed")
+    code = (form.get("ErrorCode") or "").strip()
+    if code and not ERROR_CODE.match(code):
+        raise BadInbound("ErrorCode must be a number of at most 6 digits")
+    return StatusCallback(sid, status.strip().lower(), code or None)
 
 
 def clean_text(text: str) -> str:

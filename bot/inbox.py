@@ -121,11 +121,11 @@ def parse_filters(catalog, org: str, args: Mapping) -> Filters:
     cluster = None
     raw_cluster = (args.get("cluster") or "").strip()
     if raw_cluster:
-        if not raw_cluster.isdigit() or len(raw_cluster) > 9:
+        if not (raw_cluster.isascii() and raw_cluster.isdigit()) or len(raw_cluster) > 9:
             raise FilterError("“cluster” must be a cluster number from this page.")
         cluster = int(raw_cluster)
     raw_page = (args.get("page") or "1").strip()
-    if not raw_page.isdigit() or not 1 <= int(raw_page) <= 100000:
+    if not (raw_page.isascii() and raw_page.isdigit()) or not 1 <= int(raw_page) <= 100000:  # "①" is a digit
         raise FilterError("“page” must be a whole number from 1.")
     return Filters(status, category, market, date_from, date_to, q, cluster, int(raw_page))
 

@@ -114,7 +114,7 @@ def download(services, media_id: int, final: bool = True) -> str:
                      attempts=attempts + 1)
                 return "rejected"
             length = response.headers.get("Content-Length")
-            if length and length.isdigit() and int(length) > limit:
+            if length and length.isascii() and length.isdigit() and int(length) > limit:
                 _set(services, media_id, status="rejected", error=f"{length} bytes is over {limit}",
                      attempts=attempts + 1)
                 return "rejected"

@@ -107,7 +107,7 @@ def parse_filters(catalog, organization: str, args) -> Filters:
         raise RosterError("Opted out: use yes or no.")
     opted_out = {"": None, "yes": True, "no": False}[raw_opt]
     raw_page = args.get("page") or "1"
-    if not str(raw_page).isdigit() or not 1 <= int(raw_page) <= 100000:
+    if not (str(raw_page).isascii() and str(raw_page).isdigit()) or not 1 <= int(raw_page) <= 100000:
         raise RosterError("The page must be a number from 1.")
     return Filters(q, trade, place_id, language, opted_out, int(raw_page))
 

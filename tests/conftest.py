@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +58,7 @@ def redis_url():
 
 
 RASA_START_TIMEOUT = float(os.environ.get("RASA_START_TIMEOUT", "180"))
+RASA_TOKEN = "test-rasa-token"
 
 
 @dataclass(frozen=True)
@@ -65,25 +67,59 @@ class RasaEndpoint:
     token: str
 
 
+class _RasaBoot(threading.Thread):
+    """Loads the Rasa server in the background (40-90 s), so the tests that run first (the fallback
+    half of tests/conversations, everything else in `make test`) overlap with the model loading."""
+
+    def __init__(self):
+        super().__init__(name="rasa-boot", daemon=True)
+        self.server = None
+        self.error: Exception | None = None
+
+    def run(self) -> None:
+        from nlu.server import start_rasa
+        from nlu.train import model_path
+
+        try:
+            self.server = start_rasa(model_path(), token=RASA_TOKEN, timeout=RASA_START_TIMEOUT)
+        except Exception as exc:  # reported by the fixture, as a failure of the tests that need Rasa
+            self.error = exc
+
+
+_rasa_boot: _RasaBoot | None = None
+
+
+def pytest_collection_finish(session):
+    global _rasa_boot
+    if any(item.get_closest_marker("rasa") for item in session.items):
+        _rasa_boot = _RasaBoot()
+        _rasa_boot.start()
+
+
+def pytest_sessionfinish(session):
+    # A run that ends before any Rasa test (-x, Ctrl-C) must not leave the server behind.
+    if _rasa_boot is not None:
+        _rasa_boot.join(RASA_START_TIMEOUT)
+        if _rasa_boot.server is not None:
+            _rasa_boot.server.stop()
+
+
 @pytest.fixture(scope="session")
 def rasa_server():
     """`.venv-nlu/bin/rasa run --enable-api -m <model for the current data> --auth-token T` on a free
-    port. FAILS (never skips) when the NLU venv or the model is missing: CI runs `make nlu-env
-    nlu-train` first. Tests using it carry `@pytest.mark.rasa` and a long timeout (the server needs
-    40-90 s to load the model)."""
-    from nlu.server import RasaUnavailable, start_rasa
-    from nlu.train import model_path
-
-    token = "test-rasa-token"
-    try:
-        server = start_rasa(model_path(), token=token, timeout=RASA_START_TIMEOUT)
-    except RasaUnavailable as exc:
-        pytest.fail(f"Rasa server for the NLU tests could not start: {exc}\n"
+    port, started in the background as soon as the collection holds a `rasa` test. FAILS (never skips)
+    when the NLU venv or the model is missing: CI runs `make nlu-env nlu-train` first. Tests using it
+    carry `@pytest.mark.rasa` and a long timeout (the server needs 40-90 s to load the model)."""
+    global _rasa_boot
+    if _rasa_boot is None:  # requested without the marker: start it now
+        _rasa_boot = _RasaBoot()
+        _rasa_boot.start()
+    _rasa_boot.join()
+    if _rasa_boot.error is not None:
+        pytest.fail(f"Rasa server for the NLU tests could not start: {_rasa_boot.error}\n"
                     "Build and train first: make nlu-env nlu-train", pytrace=False)
-    try:
-        yield RasaEndpoint(server.url, token)
-    finally:
-        server.stop()
+    yield RasaEndpoint(_rasa_boot.server.url, RASA_TOKEN)
+    # stopped in pytest_sessionfinish (a session fixture's teardown comes just before it)
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ from webhooks.auth import token_required
 
 bp = Blueprint("reports_api", __name__, url_prefix="/api/v1/reports")
 MAX_PER_PAGE = 100
+MAX_PAGE = 100_000
 
 
 def _error(status: int, message: str):
@@ -40,8 +41,8 @@ def list_reports():
         per_page = int(args.get("per_page", 50))
     except ValueError:
         return _error(400, "page and per_page must be whole numbers")
-    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
-        return _error(400, f"page must be >= 1 and per_page between 1 and {MAX_PER_PAGE}")
+    if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= MAX_PER_PAGE:  # a huge page overflows OFFSET
+        return _error(400, f"page must be from 1 to {MAX_PAGE} and per_page between 1 and {MAX_PER_PAGE}")
     services = current_app.extensions["streetline"]
     return jsonify(reports.list_reports(services, g.organization, status=status, category=category,
                                         market=args.get("market") or None, since=since, page=page,

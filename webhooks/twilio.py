@@ -6,7 +6,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.delivery import record_status
 from bot.engine import receive
-from bot.inbound import BadInbound, Inbound
+from bot.inbound import BadInbound, Inbound, parse_status
 from webhooks.signature import twilio_signed
 
 bp = Blueprint("twilio", __name__, url_prefix="/webhooks/twilio")
@@ -22,20 +22,22 @@ def twiml(texts: list[str]) -> Response:
 @bp.post("/messages")
 @twilio_signed
 def messages():
+    services = current_app.extensions["streetline"]
     try:
-        inbound = Inbound.from_form(request.form)
+        inbound = Inbound.from_form(request.form, services.settings.twilio_account_sid)
     except BadInbound as exc:
         abort(400, str(exc))
-    outcome = receive(inbound, current_app.extensions["streetline"])
+    outcome = receive(inbound, services)
     return twiml([] if outcome.duplicate else [r.text for r in outcome.replies])
 
 
 @bp.post("/status")
 @twilio_signed
 def status():
-    sid, state = request.form.get("MessageSid"), request.form.get("MessageStatus")
-    if not sid or not state:
-        abort(400, "MessageSid and MessageStatus are required")
-    record_status(current_app.extensions["streetline"], sid, state, request.form.get("ErrorCode"),
-                  request.form.to_dict())
+    services = current_app.extensions["streetline"]
+    try:
+        callback = parse_status(request.form, services.settings.twilio_account_sid)
+    except BadInbound as exc:
+        abort(400, str(exc))
+    record_status(services, callback.sid, callback.status, callback.error_code, request.form.to_dict())
     return Response(status=204)

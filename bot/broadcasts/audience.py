@@ -40,6 +40,8 @@ class Segment:
 
     @classmethod
     def from_dict(cls, raw: dict | None) -> "Segment":
+        if raw is not None and not isinstance(raw, dict):
+            raise SegmentError('segment must be an object, e.g. {"markets": ["nbo.gikomba"]}')
         raw = dict(raw or {})
 
         def many(name: str) -> tuple[str, ...]:

@@ -56,6 +56,16 @@ def _check_template(template) -> dict | None:
     return {"content_sid": template["content_sid"], "variables": {str(k): v for k, v in variables.items()}}
 
 
+def _rate(raw) -> float:
+    """A JSON number (or a numeric string from a form); anything else is the caller's mistake, not a 500."""
+    if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
+        raise BroadcastError("rate must be a number of messages or segments per second")
+    try:
+        return float(raw)
+    except ValueError:
+        raise BroadcastError("rate must be a number of messages or segments per second") from None
+
+
 def create_broadcast(services, organization: str, segment: dict | None, texts: dict, template=None,
                      created_by: str = "", name: str = "", rate: float | None = None,
                      rate_unit: str | None = None) -> int:
@@ -72,7 +82,7 @@ def create_broadcast(services, organization: str, segment: dict | None, texts: d
     except SegmentError as exc:
         raise BroadcastError(str(exc)) from exc
     cfg = config_for(services)
-    rate = float(rate) if rate is not None else cfg.rate
+    rate = _rate(rate) if rate is not None else cfg.rate
     if not 0 < rate <= 10000:
         raise BroadcastError("rate must be between 0 and 10000 per second")
     unit = rate_unit or cfg.rate_unit

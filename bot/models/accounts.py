@@ -25,6 +25,9 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Browser sessions carry the generation they were signed in under; sign-out, a new password or
+    # disabling the account bumps it, and every older session cookie stops working (server-side).
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The pages' language (en, fr, es, sw, hi); None: the organization's first language.
     language: Mapped[str | None] = mapped_column(String(8))
 

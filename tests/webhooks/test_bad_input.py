@@ -78,11 +78,18 @@ def test_malformed_sender_number_is_stored_without_a_contact(services, phone):
     assert msg.contact_id is None and msg.from_address == "not-a-number"
 
 
-def test_malformed_location_and_counts_are_ignored(services, phone):
+def test_malformed_location_is_ignored(services, phone):
     worker = phone("+254733000008", "whatsapp")
-    assert worker.post(worker.form("", Latitude="north", Longitude="999", NumMedia="lots")).status_code == 200
+    assert worker.post(worker.form("", Latitude="north", Longitude="999")).status_code == 200
     [msg] = stored(services)
     assert (msg.latitude, msg.longitude, msg.media) == (None, None, [])
+
+
+def test_a_media_count_that_is_not_a_number_is_a_400(services, phone):
+    worker = phone("+254733000009", "whatsapp")
+    response = worker.post(worker.form("", NumMedia="lots"))
+    assert response.status_code == 400 and b"NumMedia" in response.data
+    assert stored(services) == []
 
 
 def test_other_methods_and_paths_are_4xx(client):

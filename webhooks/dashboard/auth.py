@@ -1,7 +1,8 @@
 """Sign-in and sign-out for organizers; `login_required` and `admin_required` for every page.
 
-The browser session holds only the account id (and the CSRF token); the account is read again on each
-request, so a disabled account is out at once."""
+The browser session holds only the account id, its session generation (and the CSRF token); the account
+is read again on each request, so a disabled account is out at once, and a cookie from before a sign-out
+or a password change no longer opens anything (users.session_generation)."""
 from __future__ import annotations
 
 from functools import wraps
@@ -22,6 +23,8 @@ def init_app(app: Flask) -> None:
     def load_account():
         user_id = session.get("uid")
         g.account = accounts.get_account(current_services(), user_id) if user_id else None
+        if g.account is not None and session.get("gen") != g.account.generation:
+            g.account = None  # signed out (or password changed, account disabled) since this cookie
         if user_id and g.account is None:
             session.clear()
 
@@ -76,6 +79,7 @@ def login():
             session.clear()  # a fresh session (and CSRF token) after sign-in
             session.permanent = True
             session["uid"] = account.id
+            session["gen"] = account.generation
             return redirect(_safe_next(request.args.get("next")))
         if error is None:
             error, status = _("That email and password do not match an account."), 401
@@ -84,5 +88,7 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if g.get("account") is not None:
+        accounts.end_sessions(current_services(), g.account.id)  # a copied cookie is over too
     session.clear()
     return redirect(url_for("auth.login"))

@@ -403,7 +403,7 @@ def compose_post():
     redis = services.redis
     if redis is not None and not redis.set(key, "pending", nx=True, ex=24 * 3600):
         existing = redis.get(key)
-        if existing and existing.isdigit():
+        if existing and existing.isascii() and existing.isdigit():
             return redirect(url_for(".detail", broadcast_id=int(existing)), 303)
         return _compose_page(org, values, preview=summary, status=409, compose_id=compose_id,
                              error=_("This broadcast is already being sent: open Broadcasts to watch it."))

@@ -67,7 +67,7 @@ def _place(place_id: str):
 
 
 def _int(value, what: str) -> int:
-    if not str(value or "").isdigit() or len(str(value)) > 12:
+    if not (str(value or "").isascii() and str(value or "").isdigit()) or len(str(value)) > 12:
         abort(400, description=_("%(what)s must be a number.", what=what))
     return int(value)
 
@@ -90,7 +90,7 @@ def _index(relief_form: dict | None = None, relief_error: str | None = None, sta
     rows.sort(key=lambda r: (r["place"].kind == "area", r["place"].name(org.default_language)))
     upcoming = live.upcoming_relief(services, org.slug)
     relief_offer = None
-    if request.args.get("relief", "").isdigit():
+    if request.args.get("relief", "").isascii() and request.args.get("relief", "").isdigit():
         relief_offer = market_desk.offer(services, org, "relief_distribution", int(request.args["relief"]))
     told = {d.id: market_desk.offer_state(services, org.slug, "relief_distribution", d.id) for d in upcoming}
     body = render_template("dashboard/markets/index.html", rows=rows, upcoming=upcoming, told=told,
@@ -112,7 +112,7 @@ def _detail(place, form: dict | None = None, error: str | None = None, status: i
     history = live.status_history(services, org.slug, place.id, limit=30)
     change_id = request.args.get("change", "")
     offer = None
-    if change_id.isdigit():
+    if change_id.isascii() and change_id.isdigit():
         offer = market_desk.offer(services, org, "market_status", int(change_id))
         if offer is not None and offer.place_id != place.id:
             offer = None
