@@ -40,6 +40,8 @@ INTENT_TOPICS = {
     "ask_market_status": "topic.market",
     "ask_registration": "topic.registration",
     "report_incident": "topic.report",
+    "report_request": "topic.report",  # asks for the form without saying what happened
+    "join": "topic.join",  # an explicit request to become a member: the join form at once
     "thanks": "thanks",
     "greet": "menu.main",
     "help": "menu.main",

@@ -17,6 +17,7 @@ from bot import announce, live, routes
 from bot.answers import dates, places
 from bot.answers.market import clip, status_text
 from bot.answers.relief import distribution_text
+from bot.broadcasts import once
 from nlu.entities import normalize
 
 STATES = {"status_open": "open", "status_closed": "closed", "status_relocated": "relocated",
@@ -59,21 +60,28 @@ class Words:
         return " ".join(self.tokens[start:end]).strip()
 
 
-@routes.before
+@routes.before_all
 def organizer_command(turn, store, word) -> bool:
     tokens = (turn.inbound.text or "").split()
-    if len(tokens) < 2:
+    if not tokens:
         return False
     w = Words(turn, tokens)
+    organizer = turn.org.is_organizer(turn.inbound.phone or "")
     i, broadcast = 0, False
     hit = w.group_at(0, "cmd_broadcast")
     if hit:
         broadcast, i = True, hit[1]
+    verb = w.group_at(i, *STATES) if i < len(tokens) else None
+    if verb is not None:  # "CLOSE Githurai until monday county cleanup", "FERMER Castors", "band Hadapsar"
+        return _verb_first(turn, w, i, verb[1], broadcast, organizer)
     command = w.group_at(i, "cmd_status", "cmd_relief")
     if command is None or i + command[1] >= len(tokens):
+        if organizer and command is not None:  # "STATUS" alone: an organizer gets the help
+            turn.say("org.status.usage" if command[0] == "cmd_status" else "org.relief.usage")
+            return True
         return False  # not a command of ours (a free BROADCAST <message> belongs to broadcasts)
     i += command[1]
-    organizer = turn.org.is_organizer(turn.inbound.phone or "")
+    broadcast = broadcast and _first_time(turn, organizer)
     if command[0] == "cmd_status":
         status_at = w.find(i, *STATES)
         if status_at is None and not broadcast:  # "STATUS Gikomba": the status now, for anyone
@@ -88,6 +96,70 @@ def organizer_command(turn, store, word) -> bool:
         return True
     _announce(turn, w, i, broadcast)
     return True
+
+
+def _first_time(turn, organizer: bool) -> bool:
+    """The same command again within minutes (a replayed or resent SMS): saved again, members not
+    told twice."""
+    return not organizer or once.first_time(turn.services, turn.org.slug, turn.inbound.phone,
+                                            turn.inbound.text, turn.inbound.sid)
+
+
+def _verb_first(turn, w: Words, i: int, size: int, broadcast: bool, organizer: bool) -> bool:
+    """<verb> <place> [until <day>] [reason] <words>: rewritten as STATUS's order (place, then the
+    status word) for `_set_status`. The place runs to the first until/from/reason word or date;
+    words the place cannot use are the reason."""
+    rest = w.tokens[i + size:]
+    end = next((k for k in range(len(rest)) if Words(turn, rest).group_at(k, "cmd_until", "cmd_from", "cmd_reason")),
+               len(rest))
+    spans = dates.span_of_dates(" ".join(rest[:end]))
+    if spans:  # a date right after the place ("band Hadapsar kal tak")
+        end = min(end, len(" ".join(rest[:end])[:min(s for s, _ in spans)].split()))
+    place_end = _place_prefix(turn, rest[:end])
+    if not place_end:
+        if not organizer and (not rest or turn.inbound.text.rstrip().endswith("?")):
+            return False  # a worker's "closed?" or "band hai kya?": a question, not a command
+        turn.say("org.status.usage" if organizer else "org.refused")
+        return True
+    if not organizer:
+        if turn.inbound.text.rstrip().endswith("?"):
+            return False
+        turn.say("org.refused")
+        return True
+    # Words between the place and the date ("CLOSE Githurai county cleanup until monday") go last,
+    # where `_set_status` reads words that are no date as the reason.
+    words = Words(turn, rest[:place_end] + w.tokens[i:i + size] + rest[end:] + rest[place_end:end])
+    _set_status(turn, words, 0, words.find(place_end, *STATES), broadcast and _first_time(turn, organizer))
+    return True
+
+
+def _place_prefix(turn, tokens: list[str]) -> int:
+    """How many leading words name one place: the fewest that resolve to the place the longest
+    resolving prefix names, plus the words of its own names that follow ("Toi Market")."""
+    hits = [(k, pid) for k in range(len(tokens), 0, -1) if (pid := _resolve(turn, " ".join(tokens[:k])))]
+    if not hits:
+        return 0
+    place_id = hits[0][1]
+    k = min(k for k, pid in hits if pid == place_id)
+    own = {t for name in turn.services.catalog.place(place_id).all_names() for t in normalize(name).split()}
+    while k < len(tokens) and normalize(tokens[k]) in own:
+        k += 1
+    return k
+
+
+def _leftover(w: Words, text: str) -> str:
+    """The words of a STATUS clause that are neither dates nor until/from: the organizer's reason."""
+    for start, end in sorted(dates.span_of_dates(text), reverse=True):
+        # A short word right before a date is its article or preposition ("hasta el viernes", "on monday").
+        before = text[:start].rstrip().rsplit(" ", 1)
+        if len(before) == 2 and len(before[1]) <= 3 and before[1].isalpha():
+            start = len(before[0]) + 1
+        elif len(before) == 1 and len(before[0]) <= 3 and before[0].isalpha():
+            start = 0
+        text = text[:start] + " " + text[end:]
+    tokens = text.split()
+    keep = [t for k, t in enumerate(tokens) if not Words(w.turn, tokens).group_at(k, "cmd_until", "cmd_from")]
+    return " ".join(keep).strip(" ,;:-.")
 
 
 def _resolve(turn, text: str) -> str | None:
@@ -117,6 +189,7 @@ def _set_status(turn, w: Words, i: int, status_at, broadcast: bool) -> None:
     clause_end = reason_at[0] if reason_at else len(w.tokens)
     reason = w.text(reason_at[0] + reason_at[2]) if reason_at else None
     clause = w.text(j + size, clause_end)
+    reason = reason or _leftover(w, clause) or None
     tz, today = dates.zone(turn.org), dates.local_today(turn.org)
     whens = dates.find_whens(clause, today)
     has_from = w.find(j + size, "cmd_from") is not None and (w.find(j + size, "cmd_from")[0] < clause_end)
@@ -142,9 +215,15 @@ def _set_status(turn, w: Words, i: int, status_at, broadcast: bool) -> None:
         day = view.starts_at.astimezone(tz).date()
         texts = announce.texts_for(turn, lambda reader: status_text(reader, place_id, day))
         announce.send_pending(turn.services, turn.org.slug, pending, place_id, texts, turn.inbound.phone)
+    # The reply says exactly what was saved: the status, its end and its reason.
     name = turn.services.catalog.place(place_id).name(turn.lang)
-    status = turn.text(f"market.status.{view.status}")
-    turn.say("org.status.queued" if pending else "org.status.saved.quiet", market=name, status=status)
+    status = [turn.text(f"market.status.{view.status}")]
+    if view.ends_at:
+        status.append(turn.text("org.status.until", until=dates.show_until(
+            turn.services.catalog, turn.org.slug, turn.lang, turn.channel, view.ends_at, tz)))
+    if reason:
+        status.append(turn.text("org.status.reason", reason=clip(reason, turn.services.catalog.max_length("reason", turn.lang))))
+    turn.say("org.status.queued" if pending else "org.status.saved.quiet", market=name, status=" ".join(status))
 
 
 def _announce(turn, w: Words, i: int, broadcast: bool) -> None:

@@ -5,7 +5,8 @@
   handler(turn, store, nlu) where nlu is the NluResult or None.
 - `keyword(group, topic)`: a whole-message keyword group (content/keywords.yaml) that leads to a topic.
 - `pattern(regex)`: a handler(turn, store, match) for messages matching a regex (report references).
-- `before(fn)`: fn(turn, store, word) -> bool, tried first (organizer commands); True = handled.
+- `before(fn)`: fn(turn, store, word) -> bool, tried before the rest; True = handled.
+  `before_all(fn)` puts it ahead of the other hooks (organizer commands).
 """
 from __future__ import annotations
 
@@ -40,4 +41,11 @@ def pattern(regex: str, flags: int = re.IGNORECASE):
 
 def before(handler: Callable) -> Callable:
     BEFORE.append(handler)
+    return handler
+
+
+def before_all(handler: Callable) -> Callable:
+    """A `before` hook tried ahead of every other (organizer commands: "FERMER Castors" is a command
+    before it is a message naming a market)."""
+    BEFORE.insert(0, handler)
     return handler

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from sqlalchemy import insert
 
+from bot.answers import dates
 from bot.broadcasts.sending import drain
 from bot.models import Broadcast, Contact, MarketStatus, Member, PendingBroadcast, ReliefDistribution, utcnow
 from tests.answers.conftest import ORGANIZERS
@@ -33,9 +34,14 @@ def test_organizer_sets_a_status_and_the_next_worker_hears_it(services, line, or
     organizer = line(org, number=ORGANIZERS[org], lang=lang)
     name = services.catalog.place(place_id).name(lang)
     reply = organizer.one(command)
-    assert reply == organizer.text("org.status.saved.quiet", lang, market=name,
-                                   status=organizer.text(f"market.status.{status}", lang))
     [row] = rows(services, MarketStatus)
+    # The reply says exactly what was saved: status, end and reason.
+    saved = [organizer.text(f"market.status.{status}", lang)]
+    if row.ends_at:
+        saved.append(organizer.text("org.status.until", lang, until=dates.show_until(
+            services.catalog, org, lang, "sms", row.ends_at, dates.org_zone(services.catalog, org))))
+    saved.append(organizer.text("org.status.reason", lang, reason=row.reason))
+    assert reply == organizer.text("org.status.saved.quiet", lang, market=name, status=" ".join(saved))
     assert (row.organization, row.place_id, row.status, row.source, row.changed_by) == (
         org, place_id, status, "sms", ORGANIZERS[org])
     assert rows(services, PendingBroadcast) == []
@@ -76,7 +82,7 @@ def test_broadcast_tells_the_members_of_that_market_in_their_language(services, 
     _vendor_at(services, "+254799000003", "nbo.gikomba", "en")  # another market: not told
     organizer = line("nairobi-vendors", number=ORGANIZERS["nairobi-vendors"])
     reply = organizer.one("BROADCAST STATUS Toi MOVED reason relocated to the bus park")
-    assert reply == organizer.text("org.status.queued", "en", market="Toi Market", status="MOVED")
+    assert reply == organizer.text("org.status.queued", "en", market="Toi Market", status="MOVED (relocated to the bus park)")
     [status] = rows(services, MarketStatus)
     [pending] = rows(services, PendingBroadcast)
     assert (pending.status, pending.kind, pending.market_status_id, pending.place_id, pending.requested_by) == (
