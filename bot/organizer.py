@@ -10,10 +10,10 @@ else gets org.refused and nothing changes. Registered as a `before` hook (bot/ro
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from bot import announce, live, routes
+from bot import announce, command_confirm, live, routes
 from bot.answers import dates, places
 from bot.answers.market import clip, status_text
 from bot.answers.relief import distribution_text
@@ -65,8 +65,39 @@ def organizer_command(turn, store, word) -> bool:
     tokens = (turn.inbound.text or "").split()
     if not tokens:
         return False
-    w = Words(turn, tokens)
     organizer = turn.org.is_organizer(turn.inbound.phone or "")
+    if organizer and turn.org.confirm_commands:
+        held = command_confirm.release(turn.services, turn.org.slug, turn.inbound.phone, turn.inbound.text.strip())
+        if held is not None:  # the code came back to the real number: run the command it held
+            turn.inbound = replace(turn.inbound, body=held)
+            return _command(turn, held.split(), organizer)
+        if _changes_something(Words(turn, tokens)):
+            code = command_confirm.hold(turn.services, turn.org.slug, turn.inbound.phone, turn.inbound.text)
+            if code is None:
+                turn.say("error.temporary")
+            else:
+                turn.say("org.confirm", code=code,
+                         command=clip(turn.inbound.text.strip(), turn.services.catalog.max_length("command", turn.lang)))
+            return True
+    return _command(turn, tokens, organizer)
+
+
+def _changes_something(w: Words) -> bool:
+    """A command that would change a status or a distribution or tell members (not a status query)."""
+    i = 0
+    hit = w.group_at(0, "cmd_broadcast")
+    if hit:
+        return True
+    if w.group_at(i, *STATES):
+        return True
+    command = w.group_at(i, "cmd_status", "cmd_relief")
+    if command is None:
+        return False
+    return command[0] == "cmd_relief" or w.find(command[1], *STATES) is not None
+
+
+def _command(turn, tokens: list[str], organizer: bool) -> bool:
+    w = Words(turn, tokens)
     i, broadcast = 0, False
     hit = w.group_at(0, "cmd_broadcast")
     if hit:

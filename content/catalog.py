@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
@@ -95,6 +96,11 @@ class Organization:
     menu_languages: list[str] = field(default_factory=list)  # offered by language.menu, in order
     trades: list[str] = field(default_factory=list)  # vendor | waste-picker
     description: Mapping[str, str] = field(default_factory=dict)  # per language
+    # Organizer SMS commands that change what workers are told wait for a one-time code sent back to
+    # the organizer's number: caller ID can be spoofed, the reply to the real number cannot be read.
+    confirm_commands: bool = False
+    # An IANA zone name (checked against zoneinfo at load): what "today" and a report's day mean.
+    timezone: str = "UTC"
 
     def is_organizer(self, number: str) -> bool:
         return normalize_number(number) in self.organizers
@@ -476,6 +482,14 @@ def _lang_str(v: Any) -> dict[str, str] | None:
     return None
 
 
+def _is_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # ValueError: "../x" or ""; OSError: "Africa"
+        return False
+    return True
+
+
 def _load_org(raw: RawContent, org_dir: Path) -> None:
     root, P = raw.root, raw.problems
     f = org_dir / "org.yaml"
@@ -499,6 +513,10 @@ def _load_org(raw: RawContent, org_dir: Path) -> None:
             bad.append(name)
     if not isinstance(data.get("demo", False), bool):
         bad.append("demo")
+    tz_name = data.get("timezone")
+    if not isinstance(tz_name, str) or not _is_zone(tz_name):
+        P.append(Problem(rel, "timezone", message=f"must be an IANA time zone like Africa/Nairobi, not {tz_name!r}"))
+        tz_name = "UTC"
     if bad:
         for name in bad:
             P.append(Problem(rel, name, message="missing or of the wrong type"))
@@ -521,7 +539,9 @@ def _load_org(raw: RawContent, org_dir: Path) -> None:
         short_name=str(data.get("short_name") or data["name"]),
         menu_languages=menu_languages,
         trades=trades,
+        confirm_commands=data.get("confirm_commands", False) is True,
         description=MappingProxyType(description),
+        timezone=tz_name,
     )
     raw.orgs[slug] = org
     raw.org_files[slug] = rel
