@@ -9,6 +9,9 @@ make us send the account's SID and auth token (HTTP Basic) to any host. So:
   are signed in themselves) without credentials, anywhere else not at all;
 - anything else raises Refused before a single byte leaves, with the reason to record.
 
+The phone simulator's photos (this app's own PUBLIC_BASE_URL/simulator/media/, when SIMULATOR is on)
+count as allowed: they stand in for Twilio's media URLs.
+
 An entry is "host" (https only, default port) or "host:port" (that exact port, http or https: local
 test servers).
 """
@@ -60,8 +63,17 @@ def matches(url: str, hosts: tuple[str, ...]) -> bool:
     return False
 
 
+def simulator_media(url: str, settings) -> bool:
+    """A photo the phone simulator stored and this app serves (PUBLIC_BASE_URL/simulator/media/...)."""
+    return bool(getattr(settings, "simulator", False)) and url.startswith(
+        settings.public_base_url.rstrip("/") + "/simulator/media/")
+
+
 def check(url: str, settings) -> None:
     """Raise Refused unless the URL may be fetched with credentials."""
+    _parts(url)
+    if simulator_media(url, settings):
+        return
     if not matches(url, tuple(settings.media_allowed_hosts)):
         raise Refused(f"{where(url)!r} is not in MEDIA_ALLOWED_HOSTS")
 
@@ -80,7 +92,7 @@ def open_media(url: str, settings, timeout=TIMEOUT) -> requests.Response:
         location = response.headers.get("Location", "")
         response.close()
         url = urljoin(url, location)
-        if matches(url, tuple(settings.media_allowed_hosts)):
+        if matches(url, tuple(settings.media_allowed_hosts)) or simulator_media(url, settings):
             auth = credentials
         elif matches(url, tuple(settings.media_redirect_hosts)):
             auth = None

@@ -18,9 +18,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     if settings.proxy_fix:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
-    from webhooks import api, broadcasts_api, dashboard, errors, health, inputs, reports_api, twilio
+    from webhooks import api, broadcasts_api, dashboard, errors, headers, health, inputs, reports_api, twilio
 
     inputs.init_app(app)
+    headers.init_app(app)
 
     for blueprint in (twilio.bp, health.bp, api.bp, reports_api.bp, broadcasts_api.bp):
         app.register_blueprint(blueprint)
