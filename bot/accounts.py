@@ -154,12 +154,16 @@ _local = _LocalCounter()
 
 
 class Throttle:
-    """Failed sign-ins counted per account and per client address; either reaching the limit locks
-    sign-in for that key until `login_lock_seconds` pass without another failure."""
+    """Failed sign-ins counted per account and per client address. LOGIN_MAX_FAILURES for one account
+    locks that account; the address limit (LOGIN_ADDRESS_MAX_FAILURES) is far higher, so one person's
+    typos behind a market's shared NAT do not lock everyone else there out, while guessing across many
+    accounts from one address is still stopped. A lock lasts until `login_lock_seconds` pass without
+    another failure. The address is request.remote_addr: X-Forwarded-For counts only behind PROXY_FIX."""
 
     def __init__(self, services):
         self.redis = services.redis
         self.limit = services.settings.login_max_failures
+        self.address_limit = services.settings.login_address_max_failures
         self.ttl = services.settings.login_lock_seconds
 
     @staticmethod
@@ -175,7 +179,8 @@ class Throttle:
         return _local.get(key)
 
     def locked(self, email: str, address: str) -> bool:
-        return any(self._get(key) >= self.limit for key in self.keys(email, address))
+        account, client = self.keys(email, address)
+        return self._get(account) >= self.limit or self._get(client) >= self.address_limit
 
     def failed(self, email: str, address: str) -> None:
         for key in self.keys(email, address):

@@ -77,7 +77,9 @@ class Settings:
     map_tiles_url: str | None = None  # e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; none: outlines only
     map_tiles_attribution: str = ""
     handover_minutes: int = 120  # the bot stays silent this long after an organizer's last reply
-    login_max_failures: int = 5  # per account and per address, then a lock-out
+    login_max_failures: int = 5  # per account, then that account is locked out
+    # Per client address, more leniently: a market's shared Wi-Fi is one address for everyone on it.
+    login_address_max_failures: int = 50
     login_lock_seconds: int = 900
     simulator: bool = True  # the phone simulator page (off in production unless SIMULATOR=1)
     session_cookie_secure: bool = False
@@ -129,6 +131,8 @@ class Settings:
             map_tiles_attribution=env.get("MAP_TILES_ATTRIBUTION") or "",
             handover_minutes=int(_float(env, "HANDOVER_MINUTES", defaults.handover_minutes)),
             login_max_failures=int(_float(env, "LOGIN_MAX_FAILURES", defaults.login_max_failures)),
+            login_address_max_failures=int(_float(env, "LOGIN_ADDRESS_MAX_FAILURES",
+                                                  defaults.login_address_max_failures)),
             login_lock_seconds=int(_float(env, "LOGIN_LOCK_SECONDS", defaults.login_lock_seconds)),
             simulator=_flag(env, "SIMULATOR", mode != "production"),
             session_cookie_secure=_flag(env, "SESSION_COOKIE_SECURE", mode == "production"),
