@@ -1,8 +1,10 @@
 """Database engines: PostgreSQL in production and tests, SQLite as the zero-setup default."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, create_engine, event
 
@@ -21,6 +23,7 @@ def build_engine(url: str) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=15000")
             cur.close()
+            dbapi_conn.create_function("local_date", 2, _local_date, deterministic=True)
 
         return engine
     if url.startswith("postgresql://") or url.startswith("postgres://"):
@@ -32,6 +35,17 @@ def build_engine(url: str) -> Engine:
         pool_timeout=5,
         connect_args={"connect_timeout": 3},
     )
+
+
+def _local_date(stamp: str | None, zone: str) -> str | None:
+    """SQLite has no time zones: local_date(created_at, 'Africa/Nairobi') in Python (UTC text in,
+    'YYYY-MM-DD' out), the same day PostgreSQL's timezone() gives (bot/answers/dates.day_sql)."""
+    if stamp is None:
+        return None
+    moment = datetime.fromisoformat(stamp)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(ZoneInfo(zone)).date().isoformat()
 
 
 @lru_cache(maxsize=16)

@@ -12,6 +12,14 @@ A full export (an admin, with a reason) adds the description, the typed place, t
 the channel and language, and the reporter's member number, name and phone number, except for reports
 the worker sent as anonymous, whose reporter stays blank even here.
 
+Days are the organization's local days (`timezone:` in its org.yaml): `received_on` is the local day
+the report reached the line, and the from/to filters are local days.
+
+An anonymised file also hides small groups (bot/suppression.py, SUPPRESS_BELOW, default 5): a report
+whose category, market and day (received or occurred) it shares with fewer than K reports in the file
+would point at its reporter, so its place columns say "<K" and its point is left out; a GeoJSON leaves
+such reports out and counts them. A full export hides nothing.
+
 Every export, anonymised or not, is written to the audit log (action "export") before its first byte
 is sent, with the format, filters, anonymised flag, row count (and the reason of a full one).
 Rows are read in one REPEATABLE READ snapshot, so the audited count is the count in the file, and
@@ -23,6 +31,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,7 +40,9 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy import and_, func, or_, select, true
 
+from bot import suppression
 from bot.accounts import audit
+from bot.answers import dates
 from bot.models import Contact, Member, Report
 from bot.stats import FilterError, ReportFilters
 
@@ -76,6 +88,7 @@ class Export:
     rows: int
     omitted: int
     chunks: _Chunks
+    suppressed: int = 0  # reports whose place is hidden (anonymised files): in a GeoJSON, also in `omitted`
 
     def read(self) -> bytes:
         return b"".join(self.chunks)
@@ -132,8 +145,10 @@ def export_reports(services, org: str, fmt: str, filters: ReportFilters, *, anon
         reason = None
     now = now or datetime.now(timezone.utc)
     catalog = services.catalog
-    where = filters.clauses(org)
+    tz = dates.org_zone(catalog, org)
+    where = filters.clauses(org, tz)
     located = [p.id for p in catalog.places(org) if p.lat is not None and p.lon is not None]
+    k = services.settings.suppress_below if anonymised else 1
 
     session = services.db()
     try:
@@ -142,11 +157,15 @@ def export_reports(services, org: str, fmt: str, filters: ReportFilters, *, anon
         session.connection(execution_options={"isolation_level": "REPEATABLE READ" if postgres else "SERIALIZABLE"})
         total = session.scalar(select(func.count()).select_from(Report).where(*where)) or 0
         omitted = 0
+        small = _small_groups(session, where, tz, k)
+        suppressed = sum(small.rows.values())
         if fmt == "geojson":
             no_point = or_(Report.place_id.is_(None), Report.place_id.not_in(located)) if located else true()
             if not anonymised:
                 no_point = and_(no_point, or_(Report.latitude.is_(None), Report.longitude.is_(None)))
             omitted = session.scalar(select(func.count()).select_from(Report).where(*where, no_point)) or 0
+            # Hidden reports at a place with a point lose it: left out too (those without were counted).
+            omitted += sum(n for place_id, n in small.rows.items() if place_id in located)
     except BaseException:
         session.close()
         raise
@@ -154,6 +173,8 @@ def export_reports(services, org: str, fmt: str, filters: ReportFilters, *, anon
     detail = {"format": fmt, "filters": filters.as_dict(), "anonymised": anonymised, "rows": rows, "via": via}
     if fmt == "geojson":
         detail["omitted_without_place"] = omitted
+    if anonymised:
+        detail["suppressed_below"], detail["suppressed"] = k, suppressed
     if reason:
         detail["reason"] = reason
     try:
@@ -162,9 +183,11 @@ def export_reports(services, org: str, fmt: str, filters: ReportFilters, *, anon
         session.close()
         raise
 
-    records = _records(session, catalog, org, where, anonymised)
+    records = _records(session, catalog, org, where, anonymised, tz, small)
     meta = {"organization": org, "generated_at": now.isoformat(timespec="seconds"), "anonymised": anonymised,
-            "filters": filters.as_dict(), "reports": rows}
+            "filters": filters.as_dict(), "reports": rows, "timezone": tz.key}
+    if anonymised:
+        meta["suppressed_below"], meta["suppressed"] = k, suppressed
     if fmt == "csv":
         generator = _csv(records, columns(anonymised))
     elif fmt == "xlsx":
@@ -173,9 +196,9 @@ def export_reports(services, org: str, fmt: str, filters: ReportFilters, *, anon
         meta["omitted_without_place"] = omitted
         generator = _geojson(records, columns(anonymised), meta)
     kind = "anonymised" if anonymised else "full"
-    return Export(filename=f"{org}-reports-{kind}-{now:%Y-%m-%d}.{fmt}", content_type=CONTENT_TYPES[fmt],
+    return Export(filename=f"{org}-reports-{kind}-{now.astimezone(tz):%Y-%m-%d}.{fmt}", content_type=CONTENT_TYPES[fmt],
                   format=fmt, anonymised=anonymised, rows=rows, omitted=omitted,
-                  chunks=_Chunks(session, generator))
+                  chunks=_Chunks(session, generator), suppressed=suppressed)
 
 
 def org_name(catalog, org: str) -> str:
@@ -186,8 +209,56 @@ def org_name(catalog, org: str) -> str:
 # --------------------------------------------------------------------------- rows
 
 
-def _records(session, catalog, org: str, where: list, anonymised: bool) -> Iterator[dict]:
-    """One dict per report, keys as in `columns(anonymised)` (datetimes naive UTC)."""
+@dataclass
+class _Small:
+    """Groups with fewer than k reports: (category, place, local day received) and (category, place,
+    day occurred); `rows`: per place, how many reports fall in at least one of them."""
+
+    received: set
+    occurred: set
+    rows: dict
+    k: int
+
+    def hides(self, category: str, place_id: str | None, received: date, occurred: date | None) -> bool:
+        return place_id is not None and ((category, place_id, received) in self.received
+                                         or (category, place_id, occurred) in self.occurred)
+
+
+def _small_groups(session, where: list, tz, k: int) -> _Small:
+    """Two GROUP BY counts (placed reports only: an unplaced one names no market)."""
+    if k <= 1:
+        return _Small(set(), set(), {}, k)
+    day = dates.day_sql(Report.created_at, tz, session.get_bind().dialect.name)
+    placed = [*where, Report.place_id.is_not(None)]
+    by_received = session.execute(select(Report.category, Report.place_id, day, func.count())
+                                  .where(*placed).group_by(Report.category, Report.place_id, day)).all()
+    by_occurred = session.execute(select(Report.category, Report.place_id, Report.occurred_on, func.count())
+                                  .where(*placed, Report.occurred_on.is_not(None))
+                                  .group_by(Report.category, Report.place_id, Report.occurred_on)).all()
+    small = _Small({(c, p, _as_date(d)) for c, p, d, n in by_received if n < k},
+                   {(c, p, _as_date(d)) for c, p, d, n in by_occurred if n < k}, {}, k)
+    if small.received or small.occurred:
+        # Counting the union needs each report's pair of groups: one more pass over (category, place, days).
+        pairs = session.execute(select(Report.category, Report.place_id, day, Report.occurred_on, func.count())
+                                .where(*placed).group_by(Report.category, Report.place_id, day,
+                                                         Report.occurred_on)).all()
+        for c, p, received, occurred, n in pairs:
+            if small.hides(c, p, _as_date(received), _as_date(occurred)):
+                small.rows[p] = small.rows.get(p, 0) + n
+    return small
+
+
+def _as_date(value) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _records(session, catalog, org: str, where: list, anonymised: bool, tz=None,
+             small: _Small | None = None) -> Iterator[dict]:
+    """One dict per report, keys as in `columns(anonymised)` (datetimes naive UTC, days local)."""
+    tz = tz or dates.zone(None)
+    hidden = suppression.marker(small.k) if small else None
     places = {p.id: p for p in catalog.places(org)}
     if anonymised:
         query = select(Report.reference, Report.created_at, Report.occurred_on, Report.category, Report.status,
@@ -202,10 +273,11 @@ def _records(session, catalog, org: str, where: list, anonymised: bool) -> Itera
     query = query.where(*where).order_by(Report.created_at, Report.id).execution_options(yield_per=BATCH)
     for row in session.execute(query):
         place = places.get(row.place_id) if row.place_id else None
-        received = row.created_at.astimezone(timezone.utc)
+        received = _utc(row.created_at)
+        received_on = received.astimezone(tz).date()
         record = {
             "reference": row.reference,
-            "received_on": received.date(),
+            "received_on": received_on,
             "occurred_on": row.occurred_on,
             "category": row.category,
             "status": row.status,
@@ -216,12 +288,15 @@ def _records(session, catalog, org: str, where: list, anonymised: bool) -> Itera
             "latitude": place.lat if place else None,
             "longitude": place.lon if place else None,
         }
+        if small is not None and small.hides(row.category, row.place_id, received_on, row.occurred_on):
+            record.update({"place_id": hidden, "place": hidden, "place_kind": None, "latitude": None,
+                           "longitude": None})
         if not anonymised:
             pin = row.latitude is not None and row.longitude is not None
             reporter = not row.anonymous
             record.update({
                 "received_at_utc": received.replace(tzinfo=None, microsecond=0),
-                "updated_at_utc": row.updated_at.astimezone(timezone.utc).replace(tzinfo=None, microsecond=0),
+                "updated_at_utc": _utc(row.updated_at).replace(tzinfo=None, microsecond=0),
                 "occurred_text": row.occurred_text,
                 "description": row.description,
                 "place_id": row.place_id,
@@ -238,6 +313,13 @@ def _records(session, catalog, org: str, where: list, anonymised: bool) -> Itera
                 "reporter_phone": row.phone if reporter else None,
             })
         yield record
+
+
+def _utc(moment: datetime) -> datetime:
+    """Stored moments in UTC; SQLite gives them back naive (and they are UTC)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
 
 
 # --------------------------------------------------------------------------- CSV
@@ -278,81 +360,85 @@ WIDTHS = {"reference": 10, "description": 60, "place": 22, "address": 30, "place
           "reporter_phone": 16, "received_at_utc": 19, "updated_at_utc": 19, "occurred_text": 18}
 
 
-def _xlsx_text(ws, value: str):
-    """A text cell that stays text: never a formula, no characters XML cannot hold."""
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)[:32767]
-    if not value.startswith("="):  # openpyxl stores any other str as a plain string cell
-        return value
-    cell = WriteOnlyCell(ws, value=value)
-    cell.data_type = "s"
-    return cell
+# Characters XML 1.0 cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE): dropped from text cells.
+_XML_ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")
+XLSX_TEXT_MAX = 32767  # Excel's limit per cell
 
 
-def _xlsx_value(ws, value):
-    """Dates and datetimes get openpyxl's date formats; numbers stay numbers; text stays text."""
-    if isinstance(value, str):
-        return _xlsx_text(ws, value)
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return value
+def xlsx_text(value: str) -> str:
+    """Text as an XLSX cell holds it: no characters XML cannot hold, at most Excel's length. Written with
+    write_string, it stays text: "=HYPERLINK(...)" is never a formula."""
+    return _XML_ILLEGAL.sub("", value)[:XLSX_TEXT_MAX]
 
 
 def _xlsx(records: Iterator[dict], names: tuple[str, ...], meta: dict, name: str) -> Iterator[bytes]:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
+    """XlsxWriter in constant_memory mode: each row goes to a temporary file as it is written (flat
+    memory, ~5x faster than openpyxl's write-only cells); the zip is made, then streamed, at the end."""
+    import xlsxwriter
 
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("Reports")
-    sheet.freeze_panes = "A2"
-    for i, column in enumerate(names, 1):
-        sheet.column_dimensions[get_column_letter(i)].width = WIDTHS.get(column, 14)
-    bold = Font(bold=True)
-    header = []
-    for column in names:
-        cell = WriteOnlyCell(sheet, value=column)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    count = 0
-    for record in records:
-        sheet.append([_xlsx_value(sheet, record[column]) for column in names])
-        count += 1
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(names))}{count + 1}"
+    with tempfile.TemporaryDirectory(prefix="streetline-xlsx-") as tmpdir:
+        path = os.path.join(tmpdir, "export.xlsx")
+        book = xlsxwriter.Workbook(path, {"constant_memory": True, "tmpdir": tmpdir, "strings_to_numbers": False,
+                                          "strings_to_formulas": False, "strings_to_urls": False})
+        sheet, about = book.add_worksheet("Reports"), book.add_worksheet("About")
+        bold = book.add_format({"bold": True})
+        day = book.add_format({"num_format": "yyyy-mm-dd"})
+        moment = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+        for i, column in enumerate(names):
+            sheet.set_column(i, i, WIDTHS.get(column, 14))
+        sheet.freeze_panes(1, 0)
+        for i, column in enumerate(names):
+            sheet.write_string(0, i, column, bold)
+        # One writer per column, chosen once: the cell loop is the export's hot path.
+        write_string, write_number, write_datetime = sheet.write_string, sheet.write_number, sheet.write_datetime
+        count = 0
+        for count, record in enumerate(records, 1):
+            for i, column in enumerate(names):
+                value = record[column]
+                if value is None:
+                    continue
+                if isinstance(value, str):
+                    write_string(count, i, xlsx_text(value))
+                elif isinstance(value, bool):
+                    write_string(count, i, "yes" if value else "no")
+                elif isinstance(value, datetime):
+                    write_datetime(count, i, value, moment)
+                elif isinstance(value, date):
+                    write_datetime(count, i, value, day)
+                else:
+                    write_number(count, i, value)
+        sheet.autofilter(0, 0, count, len(names) - 1)
 
-    about = book.create_sheet("About")
-    about.column_dimensions["A"].width = 22
-    about.column_dimensions["B"].width = 80
-    title = WriteOnlyCell(about, value=f"Reports of {name}")
-    title.font = Font(bold=True, size=13)
-    about.append([title])
-    filters = ", ".join(f"{k} = {v}" for k, v in meta["filters"].items()) or "none (all reports)"
-    lines = [
-        ("Organization", meta["organization"]),
-        ("Generated (UTC)", meta["generated_at"]),
-        ("Reports", str(count)),
-        ("Filters", filters),
-        ("Anonymised", "yes" if meta["anonymised"] else "NO: contains reporters' personal details"),
-        ("Days", "received_on is the UTC day the report reached the line; occurred_on is the day the worker gave."),
-    ]
-    if meta["anonymised"]:
-        lines.append(("Places", "The market or area the report was matched to; latitude/longitude are that "
-                                "place's point, not where the worker stood. No names, phone numbers, member "
-                                "numbers or descriptions."))
-    else:
-        lines.append(("Handle with care", "Personal data of workers. Do not forward. The export is logged."))
-    for key, value in lines:
-        about.append([_xlsx_text(about, key), _xlsx_text(about, value)])
-
-    with tempfile.TemporaryFile() as spool:
-        book.save(spool)
-        spool.seek(0)
-        while chunk := spool.read(64 * 1024):
-            yield chunk
+        about.set_column(0, 0, 22)
+        about.set_column(1, 1, 80)
+        about.write_string(0, 0, f"Reports of {xlsx_text(name)}", book.add_format({"bold": True, "font_size": 13}))
+        filters = ", ".join(f"{k} = {v}" for k, v in meta["filters"].items()) or "none (all reports)"
+        lines = [
+            ("Organization", meta["organization"]),
+            ("Generated (UTC)", meta["generated_at"]),
+            ("Reports", str(count)),
+            ("Filters", filters),
+            ("Anonymised", "yes" if meta["anonymised"] else "NO: contains reporters' personal details"),
+            ("Days", f"received_on is the day the report reached the line, in {meta['timezone']}; "
+                     "occurred_on is the day the worker gave."),
+        ]
+        if meta["anonymised"]:
+            lines.append(("Places", "The market or area the report was matched to; latitude/longitude are that "
+                                    "place's point, not where the worker stood. No names, phone numbers, member "
+                                    "numbers or descriptions."))
+            k = meta["suppressed_below"]
+            lines.append(("Small groups", f"{meta['suppressed']} reports show {suppression.marker(k)} as their "
+                                          f"place: fewer than {k} reports of that category at that place on that "
+                                          "day, which could point at the worker who reported."))
+        else:
+            lines.append(("Handle with care", "Personal data of workers. Do not forward. The export is logged."))
+        for row, (key, value) in enumerate(lines, 1):
+            about.write_string(row, 0, xlsx_text(key))
+            about.write_string(row, 1, xlsx_text(value))
+        book.close()
+        with open(path, "rb") as made:
+            while chunk := made.read(64 * 1024):
+                yield chunk
 
 
 # --------------------------------------------------------------------------- GeoJSON

@@ -3,8 +3,8 @@ one report's detail with its history and media, the media file itself, and point
 the map. Every function takes the organization explicitly and never looks outside it. No Flask here: the
 views parse a request's arguments through `parse_filters`, call these and render.
 
-Dates are UTC calendar dates (organizations carry no time zone yet): a report's date is the day the worker
-said it happened, else the day it arrived.
+Dates are the organization's local days (`timezone:` in its org.yaml): a report's date is the day the
+worker said it happened, else the local day it arrived.
 """
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Date, cast, func, or_, select
+from sqlalchemy import func, or_, select
 
 from bot import reports
+from bot.answers import dates
 from bot.models import Contact, Member, Report, ReportCluster, ReportEvent, ReportMedia, utcnow
 from bot.phones import mask
 
@@ -130,16 +131,16 @@ def parse_filters(catalog, org: str, args: Mapping) -> Filters:
     return Filters(status, category, market, date_from, date_to, q, cluster, int(raw_page))
 
 
-def _day():
-    """A report's date: the day it happened as the worker said, else the day it arrived (UTC)."""
-    return func.coalesce(Report.occurred_on, cast(func.timezone("UTC", Report.created_at), Date))
+def _day(tz, dialect: str):
+    """A report's date: the day it happened as the worker said, else the local day it arrived."""
+    return func.coalesce(Report.occurred_on, dates.day_sql(Report.created_at, tz, dialect))
 
 
 def _like(text_: str) -> str:
     return "%" + text_.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _where(org: str, f: Filters) -> list:
+def _where(services, org: str, f: Filters) -> list:
     where = [Report.organization == org]
     if f.status:
         where.append(Report.status == f.status)
@@ -149,10 +150,12 @@ def _where(org: str, f: Filters) -> list:
         where.append(Report.place_id.is_(None))
     elif f.market:
         where.append(Report.place_id == f.market)
+    if f.date_from or f.date_to:
+        day = _day(dates.org_zone(services.catalog, org), services.engine.dialect.name)
     if f.date_from:
-        where.append(_day() >= f.date_from)
+        where.append(day >= f.date_from)
     if f.date_to:
-        where.append(_day() <= f.date_to)
+        where.append(day <= f.date_to)
     if f.cluster is not None:
         where.append(Report.cluster_id == f.cluster)
     if f.q:
@@ -184,20 +187,23 @@ class ClusterSummary:
         return f"{self.count} {self.phrase}"
 
 
-def _when(first_at: datetime, now: datetime) -> str:
-    days = (now.date() - first_at.date()).days
+def _when(first_at: datetime, now: datetime, tz=None) -> str:
+    tz = tz or dates.zone(None)
+    days = (dates.local_day(now, tz) - dates.local_day(first_at, tz)).days
     if days <= 0:
         return "today"
     if days == 1:
         return "since yesterday"
+    first_at = first_at.astimezone(tz) if first_at.tzinfo else first_at
     return f"since {first_at.day} {first_at:%b}"
 
 
 def _summary(catalog, c: ReportCluster, count: int, now: datetime) -> ClusterSummary:
+    tz = dates.org_zone(catalog, c.organization)
     where = reports.place_name(catalog, c.place_id) or c.place_text or "one place"
     noun = PLURALS.get(c.category, c.category) if count != 1 else category_label(c.category) + " report"
     return ClusterSummary(c.id, c.category, where, count, c.first_at, c.last_at,
-                          f"{noun} at {where} {_when(c.first_at, now)}")
+                          f"{noun} at {where} {_when(c.first_at, now, tz)}")
 
 
 def _counted(org: str, cluster_ids):
@@ -298,7 +304,7 @@ def _people(session, rows: list[Report]) -> tuple[dict, dict]:
 
 def search(services, org: str, f: Filters, per_page: int = PER_PAGE) -> Page:
     catalog = services.catalog
-    where = _where(org, f)
+    where = _where(services, org, f)
     with services.db() as session:
         total = session.scalar(select(func.count(Report.id)).where(*where)) or 0
         rows = list(session.scalars(select(Report).where(*where)
@@ -308,8 +314,9 @@ def search(services, org: str, f: Filters, per_page: int = PER_PAGE) -> Page:
         media = dict(session.execute(select(ReportMedia.report_id, func.count(ReportMedia.id))
                                      .where(ReportMedia.report_id.in_([r.id for r in rows]))
                                      .group_by(ReportMedia.report_id)).all())
+    tz = dates.org_zone(catalog, org)
     out = [Row(r.reference, r.category, r.status, reports.place_name(catalog, r.place_id) or r.place_text,
-               r.occurred_on or r.created_at.date(), r.occurred_text, _reporter(r, contacts, members),
+               r.occurred_on or dates.local_day(r.created_at, tz), r.occurred_text, _reporter(r, contacts, members),
                media.get(r.id, 0), r.channel, r.created_at) for r in rows]
     return Page(out, total, f.page, per_page)
 
@@ -420,7 +427,7 @@ def detail(services, org: str, reference: str) -> Detail | None:
         reference=r.reference, category=r.category, status=r.status, description=r.description,
         place_id=r.place_id, place=reports.place_name(catalog, r.place_id), place_text=r.place_text,
         latitude=r.latitude, longitude=r.longitude, address=r.address,
-        day=r.occurred_on or r.created_at.date(), occurred_on=r.occurred_on, occurred_text=r.occurred_text,
+        day=r.occurred_on or dates.local_day(r.created_at, dates.org_zone(catalog, org)), occurred_on=r.occurred_on, occurred_text=r.occurred_text,
         channel=r.channel, language=r.language, anonymous=r.anonymous, reporter=reporter, reporter_name=name,
         reach=_reach(r, contact), cluster=cluster(services, org, r.cluster_id) if r.cluster_id else None,
         created_at=r.created_at, updated_at=r.updated_at,
@@ -492,14 +499,14 @@ def map_points(services, org: str, f: Filters, limit: int = MAP_LIMIT) -> dict:
     catalog = services.catalog
     f = replace(f, page=1)
     places = {p.id: p for p in catalog.places(org)}
-    where = _where(org, f)
+    where = _where(services, org, f)
     with services.db() as session:
         total = session.scalar(select(func.count(Report.id)).where(*where)) or 0
         rows = session.execute(
             select(Report.reference, Report.category, Report.status, Report.place_id, Report.place_text,
                    Report.latitude, Report.longitude, Report.occurred_on, Report.created_at)
             .where(*where).order_by(Report.created_at.desc(), Report.id.desc()).limit(limit)).all()
-    points, unplaced = [], 0
+    points, unplaced, tz = [], 0, dates.org_zone(catalog, org)
     for ref, category, status, place_id, place_text, lat, lon, occurred_on, created_at in rows:
         place = places.get(place_id) if place_id else None
         approximate = False
@@ -513,7 +520,7 @@ def map_points(services, org: str, f: Filters, limit: int = MAP_LIMIT) -> dict:
                        "status": status, "status_label": status_label(status),
                        "place": (place.name("en") if place else None) or place_text,
                        "lat": lat, "lon": lon, "approximate": approximate,
-                       "date": (occurred_on or created_at.date()).isoformat()})
+                       "date": (occurred_on or dates.local_day(created_at, tz)).isoformat()})
     return {"points": points, "total": total, "shown": len(points), "unplaced": unplaced,
             "truncated": total > len(rows)}
 

@@ -7,23 +7,35 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Date, cast, func
+
 from nlu.entities import extract_dates
 
-# The demo organizations' cities. An org in another city gets UTC until it is added here.
-CITY_ZONES = {
-    "Nairobi": "Africa/Nairobi",
-    "Pune": "Asia/Kolkata",
-    "Dakar": "Africa/Dakar",
-    "Montevideo": "America/Montevideo",
-}
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 def zone(org) -> ZoneInfo:
-    for city in getattr(org, "cities", None) or ():
-        if city in CITY_ZONES:
-            return ZoneInfo(CITY_ZONES[city])
-    return ZoneInfo("UTC")
+    """The organization's zone, from `timezone:` in its content/orgs/<slug>/org.yaml (checked at load)."""
+    return ZoneInfo(getattr(org, "timezone", None) or "UTC")
+
+
+def org_zone(catalog, slug: str) -> ZoneInfo:
+    return zone(catalog.organizations.get(slug))
+
+
+def local_day(moment: datetime, tz: ZoneInfo) -> date:
+    """The local day of a stored moment; a naive one (SQLite gives those back) is UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(tz).date()
+
+
+def day_sql(column, tz: ZoneInfo, dialect: str):
+    """The local day of a timestamp column, in SQL. PostgreSQL converts with its own zone database;
+    SQLite (make run) calls local_date(), which bot/db.py registers on every connection."""
+    if dialect == "postgresql":
+        return cast(func.timezone(tz.key, column), Date)
+    return func.local_date(column, tz.key, type_=Date)
 
 
 def now_utc() -> datetime:
@@ -152,5 +164,5 @@ def show_start(catalog, org_slug: str, lang: str, channel: str, starts_at: datet
                         date=f"{local.day}/{local.month}", time=f"{local.hour:02d}:{local.minute:02d}")
 
 
-__all__ = ["zone", "local_today", "day_for", "day_bounds", "find_whens", "When", "show_day", "show_until",
+__all__ = ["zone", "org_zone", "local_day", "day_sql", "local_today", "day_for", "day_bounds", "find_whens", "When", "show_day", "show_until",
            "show_start", "span_of_dates", "now_utc", "extract_dates"]

@@ -53,6 +53,7 @@ def _base_tree() -> dict[str, Any]:
             "slug": "test-org", "demo": True, "name": "Test vendors (demo)", "short_name": "Test (demo)",
             "numbers": ["+254709990099"], "cities": ["Nairobi"], "languages": ["sw", "en"],
             "default_language": "sw", "organizers": ["+254711000999"], "trades": ["vendor"],
+            "timezone": "Africa/Nairobi",
             "offices": [{"id": "t.office", "city": "Nairobi", "lat": -1.28, "lon": 36.82,
                          "names": {"sw": "Ofisi", "en": "Office"}, "address": {"sw": "CBD", "en": "CBD"},
                          "hours": {"sw": "Jtatu-Ijumaa", "en": "Mon-Fri"}}],

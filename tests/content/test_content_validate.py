@@ -111,6 +111,19 @@ def test_unknown_org_default_language(tree, problems_of):
     one(problems_of(tree.write()), "orgs/test-org/org.yaml", "default_language", "'pt' is not one of the org's languages")
 
 
+@pytest.mark.parametrize("zone", [None, "", "Nairobi", "Africa", "Africa/Atlantis", "../etc/passwd", 3])
+def test_org_timezone_must_be_an_iana_zone(tree, problems_of, zone):
+    if zone is None:
+        del tree.data["orgs/test-org/org.yaml"]["timezone"]
+    else:
+        tree.data["orgs/test-org/org.yaml"]["timezone"] = zone
+    one(problems_of(tree.write()), "orgs/test-org/org.yaml", "timezone", "IANA time zone")
+
+
+def test_org_timezone_is_loaded(tree):
+    assert load_catalog(tree.write()).organizations["test-org"].timezone == "Africa/Nairobi"
+
+
 def test_unknown_org_language(tree, problems_of):
     tree.data["orgs/test-org/org.yaml"]["languages"] = ["sw", "en", "zu"]
     one(problems_of(tree.write()), "org.yaml", "languages [zu]", "unknown language 'zu'")
