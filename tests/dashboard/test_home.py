@@ -23,7 +23,7 @@ def test_today_counts_new_reports_and_shows_clusters(services, signed_in):
     _report(services, org="pune-wastepickers", place=None)
     html = signed_in.get("/").get_data(as_text=True)
     assert _figure(html, "new_reports") == 4 and _figure(html, "reports_today") == 4
-    assert "3 confiscation reports at Gikomba" in html
+    assert "3 confiscations at Gikomba today" in html
     assert "eviction reports" not in html  # one report is not a cluster
 
 

@@ -189,8 +189,8 @@ def parse(org, data: dict, *, strict: bool = True) -> dict:
     elif set(segment["channels"]) == set(CHANNELS):
         segment.pop("channels")
     if segment["registered"] is False and (segment["cities"] or segment["markets"] or segment["trades"]):
-        raise broadcasts.BroadcastError(_("Cities, markets and trades select registered members: choose "
-                                          "“Registered members only” or “Anyone”, not “Not registered”."))
+        raise broadcasts.BroadcastError(_("cities, markets and trades select registered members: choose "
+                                          "'members only' or 'anyone', not 'not registered'"))
 
     raw_texts = data.get("texts")
     raw_texts = {} if raw_texts is None else raw_texts

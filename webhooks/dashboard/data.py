@@ -6,14 +6,49 @@ is a POST from an admin with a reason (CSRF-checked, audited). Bad filters are a
 """
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, Response, abort, g, jsonify, render_template, request
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from bot import exports, stats
 from bot.reports import CATEGORIES, STATUSES
 from webhooks.dashboard.auth import admin_required, login_required
+from webhooks.dashboard import i18n
 from webhooks.dashboard.common import current_services
 
 bp = Blueprint("data", __name__, url_prefix="/data")
+
+# bot/stats.py labels its figures in English; the page and its charts show them in the page's language.
+UNPLACED = {"place": _l("Place not matched"), "members-place": _l("No market given")}
+SERIES = {"by_category": "category", "by_place": "place", "members_by_trade": "members-trade",
+          "members_by_place": "members-place"}
+
+
+def row_label(table: str, key: str, label: str) -> str:
+    """One row's label in a table or chart: `table` is category, place, members-trade or members-place."""
+    if table == "category":
+        return i18n.category_label(key)
+    if table == "members-trade":
+        return i18n.trade_label(key)
+    if table in UNPLACED and not key:
+        return str(UNPLACED[table])
+    return label
+
+
+def translated(figures: dict) -> dict:
+    """figures.json() with its labels in the page's language (weeks as Babel dates)."""
+    out = dict(figures)
+    for name, table in SERIES.items():
+        series = out.get(name)
+        if isinstance(series, dict) and "keys" in series and "labels" in series:
+            out[name] = {**series, "labels": [row_label(table, k, label)
+                                              for k, label in zip(series["keys"], series["labels"])]}
+    week = out.get("by_week")
+    if isinstance(week, dict) and "weeks" in week:
+        out["by_week"] = {**week, "labels": [i18n.day(date.fromisoformat(w)) for w in week["weeks"]],
+                          "category_labels": [i18n.category_label(c) for c in week.get("categories", [])]}
+    return out
 
 
 
@@ -22,7 +57,7 @@ def _chart_filters() -> stats.ReportFilters:
     try:
         return stats.chart_filters(request.args, services.catalog, g.account.organization)
     except stats.FilterError as exc:
-        abort(400, description=f"These filters cannot be used: {exc}.")
+        abort(400, description=_("These filters cannot be used: %(reason)s.", reason=exc))
 
 
 def _places(services, org: str) -> list:
@@ -37,13 +72,14 @@ def index():
     figures = stats.figures(services, org, filters)
     return render_template("dashboard/data/index.html", figures=figures, filters=filters,
                            query=filters.as_dict(), places=_places(services, org), categories=CATEGORIES,
-                           statuses=STATUSES, formats=exports.FORMATS, category_label=stats.category_label)
+                           statuses=STATUSES, formats=exports.FORMATS, category_label=i18n.category_label,
+                           row_label=row_label, figures_json=translated(figures.json()))
 
 
 @bp.get("/figures.json")
 @login_required
 def figures_json():
-    return jsonify(stats.figures(current_services(), g.account.organization, _chart_filters()).json())
+    return jsonify(translated(stats.figures(current_services(), g.account.organization, _chart_filters()).json()))
 
 
 def _send(services, values, *, anonymised: bool, reason: str | None = None) -> Response:
@@ -54,7 +90,7 @@ def _send(services, values, *, anonymised: bool, reason: str | None = None) -> R
         made = exports.export_reports(services, org, fmt, filters, anonymised=anonymised, account=g.account,
                                       reason=reason, via="web")
     except (exports.ExportError, exports.FilterError) as exc:
-        abort(400, description=f"This export cannot be made: {exc}.")
+        abort(400, description=_("This export cannot be made: %(reason)s.", reason=exc))
     except PermissionError as exc:
         abort(403, description=str(exc))
     headers = {
@@ -75,8 +111,8 @@ def export():
     """An anonymised export: ?format=csv|xlsx|geojson and the inbox filters (status, category, market,
     from, to)."""
     if request.args.get("anonymised", "1").strip().lower() in ("0", "no", "false", "off"):
-        abort(400, description="Exports with the reporters' details are made by an admin with the form "
-                               "on the Data page, giving a reason.")
+        abort(400, description=_("Exports with the reporters’ details are made by an admin with the form "
+                                 "on the Data page, giving a reason."))
     return _send(current_services(), request.args, anonymised=True)
 
 

@@ -9,12 +9,13 @@ data- attribute (a strict CSP forbids inline scripts)."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from flask import Flask, g, request
 from flask_babel import Babel, format_date, format_datetime, format_decimal, format_percent, format_time
 from flask_babel import get_locale, gettext, lazy_gettext as _l, ngettext
+from babel import numbers
 
 from bot.answers import dates
 
@@ -147,13 +148,40 @@ def http_name(code: int, name: str) -> str:
     return str(HTTP_NAMES[code]) if code in HTTP_NAMES else name
 
 
-def cluster_text(cluster) -> str:
-    """"12 reports of confiscation at Gikomba since 3 Dec", in the page's language (a cluster summary of
-    bot/inbox.py: count, category, place, first_at)."""
-    return ngettext("%(num)d report of %(category)s at %(place)s since %(date)s",
-                    "%(num)d reports of %(category)s at %(place)s since %(date)s", cluster.count,
-                    category=category_label(cluster.category), place=cluster.place or gettext("one place"),
-                    date=format_datetime(cluster.first_at, "d MMM"))
+def _cluster_noun(category: str, n: int) -> str:
+    # one msgid pair per category: how many of what, as organizers say it ("3 confiscations")
+    nouns = {
+        "eviction": lambda: ngettext("eviction report", "evictions", n),
+        "confiscation": lambda: ngettext("confiscation report", "confiscations", n),
+        "harassment": lambda: ngettext("harassment report", "harassment reports", n),
+        "bribe": lambda: ngettext("bribe demand report", "bribe demands", n),
+        "closure": lambda: ngettext("closure report", "closures", n),
+        "fire_flood": lambda: ngettext("fire/flood report", "fire/flood reports", n),
+        "waste": lambda: ngettext("waste report", "waste reports", n),
+        "unpaid": lambda: ngettext("unpaid-recyclables report", "unpaid-recyclables reports", n),
+        "injury": lambda: ngettext("injury report", "injuries", n),
+    }
+    return nouns.get(category, lambda: ngettext("other report", "other reports", n))()
+
+
+def cluster_phrase(cluster, place: str | None = None, now: datetime | None = None) -> str:
+    """"confiscations at Gikomba today" (the count goes before it), for a cluster summary of bot/inbox.py
+    (count, category, place, first_at)."""
+    now = now or datetime.now(timezone.utc)
+    days = (now.date() - cluster.first_at.date()).days
+    if days <= 0:
+        when = gettext("today")
+    elif days == 1:
+        when = gettext("since yesterday")
+    else:
+        when = gettext("since %(date)s", date=format_datetime(cluster.first_at, "d MMM"))
+    return gettext("%(what)s at %(place)s %(when)s", what=_cluster_noun(cluster.category, cluster.count),
+                   place=place or getattr(cluster, "place", None) or gettext("one place"), when=when)
+
+
+def cluster_text(cluster, place: str | None = None) -> str:
+    """"12 confiscations at Gikomba today"."""
+    return f"{format_decimal(cluster.count)} {cluster_phrase(cluster, place)}"
 
 
 def account_language(account, catalog) -> str:
@@ -212,6 +240,24 @@ def day(value: date | datetime | None, form: str = "medium") -> str:
     return format_date(value, form) if value else ""
 
 
+def count(value):
+    """A count the locale's way ("1 234"); a suppressed cell ("<5") as it is."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return format_decimal(value)
+    return value
+
+
+def share_text(share: str | None) -> str:
+    """bot/stats.py's "12.5%" the locale's way ("12,5 %"); "" (hidden) stays empty."""
+    if not share or not share.endswith("%"):
+        return share or ""
+    try:
+        value = float(share[:-1]) / 100
+    except ValueError:
+        return share
+    return numbers.format_percent(value, locale=get_locale(), decimal_quantization=False)
+
+
 def js_strings() -> str:
     return json.dumps({key: str(text) for key, text in JS_STRINGS.items()}, ensure_ascii=False)
 
@@ -223,9 +269,11 @@ def init_app(app: Flask) -> None:
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.globals.update(
         format_date=format_date, format_datetime=format_datetime, format_time=format_time,
-        format_decimal=format_decimal, format_percent=format_percent, when=when, day=day,
+        format_decimal=format_decimal, format_percent=format_percent, when=when, day=day, count=count,
+        share_text=share_text,
         status_label=status_label, category_label=category_label, trade_label=trade_label,
         kind_label=kind_label, message_status=message_status, language_name=language_name, http_name=http_name, cluster_text=cluster_text,
+        cluster_phrase=cluster_phrase,
         rate_unit=lambda unit: label(RATE_UNIT, unit), media_kind=lambda kind: label(MEDIA_KIND, kind),
         page_locale=lambda: str(get_locale() or "en"), js_strings=js_strings)
 

@@ -152,7 +152,7 @@ def change_status(reference: str):
               "then choose again.", status=i18n.status_label(report.status))))
     if status == report.status or status not in reports.TRANSITIONS.get(report.status, set()):
         return _render_detail(report, form=form, status=409, error=(
-            _("A report that is %(current)s cannot be marked %(new)s.", current=i18n.status_label(report.status),
+            _("A %(current)s report cannot be marked %(new)s.", current=i18n.status_label(report.status),
               new=i18n.status_label(status))))
     reach = queries.reporter_reach(services, org, report.reference)
     try:
@@ -160,7 +160,7 @@ def change_status(reference: str):
     except reports.TransitionError:
         fresh = _detail_or_404(reference)
         return _render_detail(fresh, form=form, status=409, error=(
-            _("A report that is %(current)s cannot be marked %(new)s.", current=i18n.status_label(fresh.status),
+            _("A %(current)s report cannot be marked %(new)s.", current=i18n.status_label(fresh.status),
               new=i18n.status_label(status))))
     except ValueError as exc:
         return _render_detail(report, error=_sentence(str(exc)), form=form, status=400)
