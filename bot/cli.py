@@ -183,6 +183,64 @@ def user_demo(password: str) -> None:
         services.close()
 
 
+@cli.group()
+def demo() -> None:
+    """The demo history of a demo organization (bot/demo.py; never in production)."""
+
+
+def _demo_orgs(services, organizations: tuple[str, ...], every: bool) -> list[str]:
+    if every:
+        return [o.slug for o in services.catalog.organizations.values() if o.demo]
+    if not organizations:
+        raise click.UsageError("name an organization, or --all for every demo organization")
+    return list(organizations)
+
+
+@demo.command("load")
+@click.argument("organizations", nargs=-1)
+@click.option("--all", "every", is_flag=True, help="Every demo organization in content/.")
+@click.option("--if-missing", is_flag=True, help="Skip an organization whose demo history is loaded (make run).")
+def demo_load(organizations: tuple[str, ...], every: bool, if_missing: bool) -> None:
+    """Twelve weeks of members, reports, closures, a broadcast and a taken-over conversation."""
+    import time
+
+    from bot import demo as history
+
+    services = _services()
+    try:
+        for org in _demo_orgs(services, organizations, every):
+            if if_missing and history.registered(services, org).get("contacts"):
+                click.echo(f"{org}: demo history already loaded")
+                continue
+            started = time.monotonic()
+            made = history.load(services, org)
+            click.echo(f"{org}: demo history loaded in {time.monotonic() - started:.1f} s: "
+                       + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in made.items()))
+    except history.DemoError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        services.close()
+
+
+@demo.command("clear")
+@click.argument("organizations", nargs=-1)
+@click.option("--all", "every", is_flag=True, help="Every demo organization in content/.")
+def demo_clear(organizations: tuple[str, ...], every: bool) -> None:
+    """Remove exactly the rows demo loads made for each ORGANIZATION."""
+    from bot import demo as history
+
+    services = _services()
+    try:
+        for org in _demo_orgs(services, organizations, every):
+            gone = history.clear(services, org)
+            click.echo(f"{org}: demo history cleared: "
+                       + (", ".join(f"{v} {k.replace('_', ' ')}" for k, v in gone.items() if v) or "nothing"))
+    except history.DemoError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        services.close()
+
+
 @cli.command()
 def health() -> None:
     """Print the state of the database, Redis and the NLU server."""

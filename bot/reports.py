@@ -220,9 +220,10 @@ def _new_reference(session, org: str) -> str:
 
 def create_report(services, org: str, *, contact_id: int | None, channel: str, language: str, category: str,
                   description: str | None, place: dict, occurred_on: date | None, occurred_text: str | None,
-                  anonymous: bool, media: list[dict] | None = None) -> Report:
-    """Store a report, link it to its cluster, record its media; then queue the media downloads."""
-    now = utcnow()
+                  anonymous: bool, media: list[dict] | None = None, now: datetime | None = None) -> Report:
+    """Store a report, link it to its cluster, record its media; then queue the media downloads.
+    `now` backdates it (the demo history in bot/demo.py); clustering uses it too."""
+    now = now or utcnow()
     for attempt in range(3):
         try:
             with services.db.begin() as session:
@@ -331,10 +332,11 @@ class Change:
 
 
 def change_status(services, org: str, reference: str, status: str | None, note: str | None,
-                  actor: str | None = None) -> Change | None:
+                  actor: str | None = None, *, now: datetime | None = None, notify: bool = True) -> Change | None:
     """Move a report on (new -> verified -> in_progress -> resolved, or rejected) and/or add a note.
     Returns None for an unknown reference (in this organization); raises TransitionError or ValueError.
-    The reporter is told of a status change in their language, through the sender."""
+    The reporter is told of a status change in their language, through the sender (unless `notify` is
+    off: the demo history's past changes, bot/demo.py, which also backdates them with `now`)."""
     if status is not None and status not in STATUSES:
         raise ValueError(f"unknown status {status!r}; one of {', '.join(STATUSES)}")
     if note is not None:
@@ -346,7 +348,7 @@ def change_status(services, org: str, reference: str, status: str | None, note: 
     ref = normalise_reference(reference)
     if ref is None:
         return None
-    now = utcnow()
+    now = now or utcnow()
     with services.db.begin() as session:
         report = session.scalars(select(Report).where(Report.organization == org, Report.reference == ref)
                                  .with_for_update()).first()
@@ -365,7 +367,7 @@ def change_status(services, org: str, reference: str, status: str | None, note: 
         session.flush()
         contact = session.get(Contact, report.contact_id) if report.contact_id else None
     notified = False
-    if moved and contact is not None and not contact.opted_out:
+    if notify and moved and contact is not None and not contact.opted_out:
         notified = _notify(services, report, event, contact, note)
     return Change(report, event, notified)
 
