@@ -136,6 +136,13 @@ class Stack(contextlib.ExitStack):
     def redis_pid(self) -> int | None:
         return self.redis.proc.pid if self.redis and self.redis.proc else None
 
+    def rows(self, sql: str) -> list[tuple]:
+        import psycopg
+
+        dsn = self.pg.url.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(dsn) as conn:
+            return conn.execute(sql).fetchall()
+
     def scalar(self, sql: str):
         import psycopg
 

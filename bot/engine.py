@@ -138,7 +138,7 @@ def receive(inbound: Inbound, services) -> Outcome:
 
 
 def _spooled(inbound: Inbound, org, slug: str | None, services, exc: Exception) -> Outcome:
-    log.error("database unavailable, spooling %s: %s", inbound.sid, exc)
+    spool.log_outage(log, f"database unavailable, spooling {inbound.sid}: {exc}")
     spool_dir = services.settings.spool_dir
     if not spool.reserve(spool_dir, inbound, slug):
         return Outcome(duplicate=True)
@@ -199,8 +199,11 @@ def _answer(inbound: Inbound, org, contact: ContactView | None, services, offlin
     with store.lock(org.slug, inbound.phone):
         try:
             handle(turn, store)
-        except Exception:  # a bug in one answer must not cost the worker a reply
-            log.exception("handling %s failed", inbound.sid)
+        except Exception as exc:  # a bug in one answer must not cost the worker a reply
+            if offline and spool.connection_lost(exc):
+                spool.log_outage(log, f"answering {inbound.sid} needed the database: {exc}")
+            else:
+                log.exception("handling %s failed", inbound.sid)
             turn.outcome.replies = []
             turn.say("error.temporary")
     return turn.outcome
