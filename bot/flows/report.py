@@ -98,14 +98,20 @@ class ReportFlow(Flow):
         return {"ref": report.reference}
 
 
-def prefill(nlu, text: str) -> dict:
-    """Answers the NLU found in a first free-text message."""
+def prefill(nlu, text: str, ctx: FlowContext | None = None) -> dict:
+    """Answers a first free-text message states: what the NLU found, and a category named by the
+    words of content's category list ("seized", "hongo") where the NLU found none."""
     answers: dict = {}
     if nlu is None:
         return answers
     incident = nlu.entity("incident_type")
     if incident is not None:
         answers["category"] = reports.INCIDENT_CATEGORY.get(incident.value, "other")
+    elif ctx is not None and nlu.intent == "report_incident":
+        choice = listed(ctx, "report_category", "report.category", save_as="category")
+        named = matching.pick(text, [matching.Candidate(o.value, o.words) for o in choice.options if o.value != "other"])
+        if named is not None:
+            answers["category"] = named
     # The message is the description only when it tells what happened; "I want to report a
     # problem" (report_request) only asks for the form.
     if nlu.intent == "report_incident" and (len(text.split()) >= 4 or (incident is not None and len(text.split()) >= 3)):
@@ -127,7 +133,8 @@ def start(turn, store, answers: dict | None = None) -> None:
 
 @routes.topic("topic.report")
 def report_topic(turn, store, nlu=None) -> None:
-    start(turn, store, prefill(nlu, turn.inbound.text) if nlu is not None else None)
+    ctx = FlowContext(answers={}, lang=turn.lang, channel=turn.channel, org=turn.org, catalog=turn.services.catalog)
+    start(turn, store, prefill(nlu, turn.inbound.text, ctx) if nlu is not None else None)
 
 
 @routes.pattern(r"R\s?-?\s?\d{3,6}")

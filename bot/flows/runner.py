@@ -71,6 +71,10 @@ class Runner:
                 session["answers"][state.text_to] = self.turn.inbound.text[:1000]
             self._invalid(session, state, problem)
             return True
+        if isinstance(state, Choice) and state.text_to and len(word.split()) >= 4 \
+                and matching.number_of(word) is None and not session["answers"].get(state.text_to):
+            # "police took all my goods" at the category list: the category, and what happened too.
+            session["answers"][state.text_to] = self.turn.inbound.text[:1000]
         self._save(session, state, value)
         self._advance(session, _next(state, value))
         return True
