@@ -1,6 +1,7 @@
-"""Inbound webhook throughput: signed menu messages against gunicorn + PostgreSQL + Redis.
+"""Inbound webhook throughput: signed menu messages against gunicorn + PostgreSQL + Redis, and against a
+floor measured in the same run with the same gunicorn settings.
 
-    .venv/bin/python bench/inbound.py                 # default configuration, ~40 s in all
+    .venv/bin/python bench/inbound.py                 # app and floor at concurrency 4 8 16 32, ~2 min
     .venv/bin/python bench/inbound.py --sweep         # try worker classes/counts and concurrency
     .venv/bin/python bench/inbound.py --workers 3 --worker-class gthread --threads 4 --concurrency 16
 
@@ -12,8 +13,16 @@ them: `hi`, `1` and `menu` from many numbers (+2547110xxxxx, every fifth one on 
 Nairobi line. Correct means: every answer is 200 with a <Message>, and the database holds exactly
 one inbound row (handled) and one reply row per message sent.
 
-Progress goes to stderr; the last line on stdout is one JSON object with rps, p50_ms, p99_ms,
-messages, errors and the configuration and CPU figures.
+The floor (bench/floor_app.py) is the least a Twilio webhook app must do: a minimal Flask app that
+checks the signature with RequestValidator, inserts the inbound row in PostgreSQL, does one Redis SET NX
+for the MessageSid and returns a fixed TwiML reply. Both run side by side under the same gunicorn
+settings; at each concurrency the floor's phase and the app's phase follow each other, so both see the
+same machine. An absolute msg/s says more about the machine than about the code; the ratio does not.
+Goal: the app >= 0.6x the floor's rate, and its p99 <= 50 ms at the highest concurrency where the
+floor's p99 is <= 25 ms.
+
+Progress goes to stderr; the last line on stdout is one JSON object: per concurrency both rates, the
+ratio, both p99s and CPU ms per message, the concurrency the goal is judged at, and the verdict.
 """
 from __future__ import annotations
 
@@ -36,6 +45,10 @@ BODIES = ("hi", "1", "menu")
 # Best measured on a 2-core machine (see --sweep): the default a bare run uses.
 DEFAULTS = {"workers": 2, "worker_class": "gthread", "threads": 4, "concurrency": 8}
 P99_GOAL_MS = 50.0
+FLOOR_APP = "bench.floor_app:create_app()"
+FLOOR_P99_MS = 25.0  # the goal is judged at the highest concurrency where the floor stays under this
+RATIO_GOAL = 0.6
+COMPARE_CONCURRENCY = [4, 8, 16, 32]
 
 
 class Messages:
@@ -95,8 +108,9 @@ def db_counts(stack: Stack) -> dict:
 
 
 def phase(stack: Stack, server: Gunicorn, messages: Messages, concurrency: int, duration: float,
-          max_rps: float) -> dict:
-    """One timed phase; returns the figures, checked against the database."""
+          max_rps: float, floor: bool = False) -> dict:
+    """One timed phase; returns the figures, checked against the database (the floor stores the
+    inbound row only: no handling, no reply row)."""
     requests = messages.build(int(max_rps * duration) + concurrency, f"127.0.0.1:{server.port}")
     before = db_counts(stack)
     meter = CpuMeter({"gunicorn": server.proc.pid, "postgres": stack.postgres_pid(),
@@ -110,7 +124,7 @@ def phase(stack: Stack, server: Gunicorn, messages: Messages, concurrency: int, 
     stored = after["inbound"] - before["inbound"]
     handled = after["handled"] - before["handled"]
     replies = after["replies"] - before["replies"]
-    db_errors = abs(stored - sent) + abs(handled - sent) + abs(replies - result.ok)
+    db_errors = abs(stored - sent) if floor else abs(stored - sent) + abs(handled - sent) + abs(replies - result.ok)
     if result.sent >= len(requests):
         log(f"  note: all {len(requests)} pre-built requests sent before {duration}s; raise --max-rps")
     rps = sent / result.wall
@@ -182,6 +196,74 @@ def run_config(stack: Stack, messages: Messages, workers: int, worker_class: str
     return out
 
 
+def _line(name: str, f: dict) -> str:
+    cpu = f["cpu_pct_of_core"]
+    return (f"  {name:5} c={f['concurrency']:3d}: {f['rps']:7.1f} msg/s  p50 {f['p50_ms']:6.2f} ms  p99 "
+            f"{f['p99_ms']:6.2f} ms  errors {f['errors']}  cpu ms/msg {f['cpu_ms_per_msg'].get('servers_total')} "
+            f"(gunicorn {f['cpu_ms_per_msg'].get('gunicorn')})  others {f['other_load_pct_of_core']}% of a core"
+            f"  cpu% gunicorn {cpu['gunicorn']} postgres {cpu['postgres']} redis {cpu['redis']}")
+
+
+def compare(stack: Stack, messages: Messages, workers: int, worker_class: str, threads: int,
+            concurrencies: list[int], duration: float, warmup: float, max_rps: float, preload: bool,
+            app: str) -> list[dict]:
+    """The floor and the app side by side, same gunicorn settings; per concurrency a floor phase, then
+    an app phase. Returns one row per concurrency with both sets of figures."""
+    extra = ["--preload"] if preload else []
+    config = {"workers": workers, "worker_class": worker_class, "threads": threads, "preload": preload}
+    log(f"gunicorn {config}, floor and app")
+
+    def server(spec: str, name: str) -> Gunicorn:
+        return Gunicorn(app_env(stack), app=spec, workers=workers, worker_class=worker_class, threads=threads,
+                        extra_args=extra, log_path=stack.tmp / f"gunicorn-{name}-{time.monotonic_ns()}.log")
+
+    rows = []
+    with server(FLOOR_APP, "floor") as floor_server, server(app, "app") as app_server:
+        try:
+            for name, srv, is_floor in (("floor", floor_server, True), ("app", app_server, False)):
+                if warmup > 0:
+                    w = phase(stack, srv, messages, max(concurrencies), warmup, max_rps, floor=is_floor)
+                    log(f"  {name} warm-up {w['messages']} msgs {w['rps']}/s errors {w['errors']}")
+            for concurrency in concurrencies:
+                f = phase(stack, floor_server, messages, concurrency, duration, max_rps, floor=True)
+                log(_line("floor", f))
+                a = phase(stack, app_server, messages, concurrency, duration, max_rps)
+                log(_line("app", a))
+                ratio = round(a["rps"] / f["rps"], 3) if f["rps"] else None
+                log(f"  c={concurrency}: app/floor {ratio}")
+                rows.append({"concurrency": concurrency, "ratio": ratio, "floor": f, "app": a})
+        except BaseException:
+            log(floor_server.log_tail())
+            log(app_server.log_tail())
+            raise
+    return rows
+
+
+def verdict(rows: list[dict]) -> dict:
+    """Judged at the highest concurrency where the floor's p99 <= FLOOR_P99_MS (else the lowest)."""
+    calm = [r for r in rows if r["floor"]["p99_ms"] <= FLOOR_P99_MS and r["floor"]["errors"] == 0]
+    at = max(calm, key=lambda r: r["concurrency"]) if calm else min(rows, key=lambda r: r["concurrency"])
+    a, f = at["app"], at["floor"]
+    return {
+        "judged_at_concurrency": at["concurrency"],
+        "floor_p99_under_25ms_there": bool(calm),
+        "ratio": at["ratio"],
+        "app_rps": a["rps"], "floor_rps": f["rps"],
+        "app_p99_ms": a["p99_ms"], "floor_p99_ms": f["p99_ms"],
+        "app_cpu_ms_per_msg": a["cpu_ms_per_msg"].get("servers_total"),
+        "floor_cpu_ms_per_msg": f["cpu_ms_per_msg"].get("servers_total"),
+        "goal": {"ratio": RATIO_GOAL, "app_p99_ms": P99_GOAL_MS, "floor_p99_ms": FLOOR_P99_MS},
+        "goal_met": bool(calm) and (at["ratio"] or 0) >= RATIO_GOAL and a["p99_ms"] <= P99_GOAL_MS
+                    and a["errors"] == 0 and f["errors"] == 0,
+    }
+
+
+def _brief(f: dict) -> dict:
+    keep = ("rps", "p50_ms", "p99_ms", "messages", "errors", "cpu_ms_per_msg", "cpu_pct_of_core",
+            "other_load_pct_of_core", "capacity_rps_estimate")
+    return {k: f[k] for k in keep if k in f}
+
+
 def best(results: list[dict]) -> dict:
     good = [r for r in results if r["errors"] == 0 and r["p99_ms"] <= P99_GOAL_MS]
     if good:
@@ -201,9 +283,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=DEFAULTS["workers"])
     parser.add_argument("--worker-class", default=DEFAULTS["worker_class"], choices=["sync", "gthread"])
     parser.add_argument("--threads", type=int, default=DEFAULTS["threads"])
-    parser.add_argument("--concurrency", type=int, nargs="+", default=[DEFAULTS["concurrency"]],
-                        help="one or more concurrency levels, each a timed phase")
-    parser.add_argument("--duration", type=float, default=20.0, help="seconds per timed phase")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=None,
+                        help=f"one or more concurrency levels, each a timed phase (default {COMPARE_CONCURRENCY}; "
+                             f"with --no-floor {DEFAULTS['concurrency']})")
+    parser.add_argument("--duration", type=float, default=None,
+                        help="seconds per timed phase (default 10 with the floor, 20 without)")
+    parser.add_argument("--no-floor", dest="floor", action="store_false",
+                        help="the app alone, as before the floor existed")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of warm-up per gunicorn start")
     parser.add_argument("--max-rps", type=float, default=2500.0,
                         help="requests pre-built per second of phase (an upper bound on throughput)")
@@ -219,6 +305,26 @@ def main(argv: list[str] | None = None) -> int:
 
     messages = Messages(pool=args.numbers)
     started = time.monotonic()
+    if args.floor and not args.sweep:
+        concurrencies = args.concurrency or COMPARE_CONCURRENCY
+        with Stack() as stack:
+            rows = compare(stack, messages, args.workers, args.worker_class, args.threads, concurrencies,
+                           args.duration or 10.0, args.warmup, args.max_rps, args.preload, args.app)
+        summary = {
+            "benchmark": "inbound",
+            **verdict(rows),
+            "config": {"workers": args.workers, "worker_class": args.worker_class, "threads": args.threads,
+                       "preload": args.preload, "seconds_per_phase": args.duration or 10.0},
+            "per_concurrency": [{"concurrency": r["concurrency"], "ratio": r["ratio"],
+                                 "floor": _brief(r["floor"]), "app": _brief(r["app"])} for r in rows],
+            "bodies": list(BODIES),
+            "total_seconds": round(time.monotonic() - started, 1),
+        }
+        print(json.dumps(summary, separators=(",", ":")))
+        errors = sum(r["floor"]["errors"] + r["app"]["errors"] for r in rows)
+        return 0 if errors == 0 else 1
+    args.concurrency = args.concurrency or [DEFAULTS["concurrency"]]
+    args.duration = args.duration or 20.0
     with Stack() as stack:
         results: list[dict] = []
         if args.sweep:
