@@ -182,10 +182,10 @@ def _coordinate(raw: str | None, bound: float) -> float | None:
 
 
 def _raw(form) -> dict:
-    """The whole form, kept for audit; a key Twilio repeats keeps all its values. NUL characters
-    (which PostgreSQL cannot store in text or JSON) become U+FFFD; everything else stays as sent."""
+    """The whole form, kept for audit; a key Twilio repeats keeps all its values. Kept as sent: what
+    PostgreSQL cannot store (NUL, lone surrogates) is escaped when stored (bot.store.storable)."""
     def keep(value: str) -> str:
-        return value.replace("\x00", "\ufffd")
+        return value
 
     if hasattr(form, "lists"):
         return {keep(k): (keep(v[0]) if len(v) == 1 else [keep(x) for x in v]) for k, v in form.lists()}
