@@ -45,11 +45,19 @@ def _exclusive(spool_dir: Path):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _store_one(conn, entry: spool.Entry):
+class _NoSavepoint:
+    def commit(self):
+        pass
+
+    def rollback(self):
+        pass
+
+
+def _store_one(conn, entry: spool.Entry, savepoint: bool = True):
     """Store one entry inside a savepoint. Returns ("stored"|"duplicate"|"refused", contact)."""
     from bot.store import Duplicate, record_outcome, store_inbound
 
-    savepoint = conn.begin_nested()
+    savepoint = conn.begin_nested() if savepoint else _NoSavepoint()
     try:
         inbound_id, contact = store_inbound(conn, entry.inbound, entry.org, spooled=True)
         record_outcome(conn, inbound_id, contact.id if contact else None, entry.org, entry.inbound,
@@ -71,9 +79,14 @@ def _store_batch(services, entries: list[spool.Entry]) -> list[tuple] | None:
     """All entries in one transaction (a savepoint each); None when the database is unreachable."""
     results = []
     try:
-        with services.engine.begin() as conn:
+        if services.engine.dialect.name == "sqlite":  # pysqlite's SAVEPOINTs are unreliable: one each
             for entry in entries:
-                results.append((entry, *_store_one(conn, entry)))
+                with services.engine.begin() as conn:
+                    results.append((entry, *_store_one(conn, entry, savepoint=False)))
+        else:
+            with services.engine.begin() as conn:
+                for entry in entries:
+                    results.append((entry, *_store_one(conn, entry)))
     except (DBAPIError, PoolTimeout) as exc:
         if not spool.connection_lost(exc):
             raise

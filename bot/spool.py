@@ -307,8 +307,9 @@ def catch_up(services, inbound: Inbound, org: str | None) -> int:
     with contact_lock(folder, wait=5.0) as mine:
         if not mine:
             return 0
-        entries = [e for e in _entries(folder, spool_dir) if not e.in_flight]
-        stored = drainer.store_entries(services, entries)
+        entries = _entries(folder, spool_dir)
+        ready = next((i for i, e in enumerate(entries) if e.in_flight), len(entries))
+        stored = drainer.store_entries(services, entries[:ready])  # in order, up to one still being answered
         remove_folder_if_empty(folder)
     return stored
 
