@@ -42,8 +42,11 @@ def test_every_page_and_export_on_sqlite(sqlite_browser):
     for path in PAGES:
         response = browser.get(path)
         assert response.status_code == 200, (path, response.status_code, response.get_data(as_text=True)[:300])
-        if path.startswith("/data/export"):
+        if path.endswith("geojson"):  # the one report is a group of one at Gikomba: suppressed, left out
+            assert (response.headers["X-Streetline-Rows"], response.headers["X-Streetline-Omitted"]) == ("0", "1")
+        elif path.startswith("/data/export"):
             assert int(response.headers["X-Streetline-Rows"]) == 1, path
+            assert b"<5" in response.get_data() or path.endswith("xlsx"), path  # its place says why
     assert "Mama Njeri" in browser.get("/members").get_data(as_text=True)
 
 
