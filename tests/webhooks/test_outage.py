@@ -4,8 +4,10 @@ background loop the worker process runs."""
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 from alembic import command
@@ -77,6 +79,28 @@ def line(database, make_settings, redis, tmp_path):
     if spool.has_pending(services.settings.spool_dir):  # nothing left for a drainer to bring into the next test
         drain(services)
     services.close()
+
+
+_watch = threading.local()
+_hooked: list = []
+
+
+@contextmanager
+def folder_listings():
+    """Folder listings (os.listdir, os.scandir, glob) made by this thread meanwhile, seen through
+    Python's audit events."""
+    if not _hooked:
+        def hook(event, args):
+            if event in ("os.listdir", "os.scandir", "glob.glob") and getattr(_watch, "seen", None) is not None:
+                _watch.seen.append((event, str(args[0]) if args else ""))
+
+        sys.addaudithook(hook)  # audit hooks cannot be removed: one for the whole session
+        _hooked.append(hook)
+    _watch.seen = []
+    try:
+        yield _watch.seen
+    finally:
+        _watch.seen = None
 
 
 def beat(services) -> None:
@@ -320,12 +344,14 @@ def test_after_an_outage_live_messages_do_not_wait_for_the_whole_spool(line, dat
     spool._down_until = 0.0
 
     t0 = time.perf_counter()
-    newcomer = Phone(client, "+254711488888").send("hi")
+    with folder_listings() as listings:
+        newcomer = Phone(client, "+254711488888").send("hi")
     first = time.perf_counter() - t0
     left = len(spool.pending(services.settings.spool_dir))
     silent = quitter.send("hi")  # its STOP, spooled, is stored before this message
 
     assert newcomer and first < 1.0
+    assert listings == []  # the hot path looked at a marker, not at the spool's contents
     assert left >= 140  # the live message did not drain the spool itself
     assert silent == ""
     drain(services)
