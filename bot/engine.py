@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from bot import features, flows, handover, keywords, routes, spool  # noqa: F401  features registers routes
+from bot import features, flows, handover, keywords, privacy, routes, spool  # noqa: F401  features registers routes
 from bot.inbound import Inbound
 from bot.models import utcnow
 from bot.outcome import Outcome
@@ -133,6 +133,11 @@ def receive(inbound: Inbound, services) -> Outcome:
         log.error("could not record outcome of %s: %s", inbound.sid, exc)
     if outcome.deferred:  # the database went away between storing the message and saving its form
         spool.reserve(services.settings.spool_dir, inbound, slug, outcome=outcome, stored=True)
+    for step in outcome.after_record:  # e.g. FORGET: erase also this message and its reply, once recorded
+        try:
+            step(services)
+        except Exception:
+            log.exception("after-record step of %s failed", inbound.sid)
     remember_opt_out(services.redis, slug, inbound.phone, outcome.contact_changes)
     return outcome
 
@@ -212,7 +217,8 @@ def _answer(inbound: Inbound, org, contact: ContactView | None, services, offlin
 def handle(turn: Turn, store: SessionStore) -> None:
     inbound, out = turn.inbound, turn.outcome
     word = keywords.single_word(inbound.body)
-    opted_out = bool(turn.contact and turn.contact.opted_out)
+    # A forgotten worker who had opted out is recognised by a hash of the number (bot/privacy.py).
+    opted_out = bool(turn.contact and turn.contact.opted_out) or privacy.opted_out_again(turn)
     phone, slug = inbound.phone, turn.org.slug
 
     # Carrier keywords come before any flow: on SMS Twilio acts on them whatever we expected.

@@ -16,3 +16,5 @@ class Outcome:
     offline: bool = False
     # A finished form the database could not take: saved on replay (bot/deferred.py).
     deferred: dict | None = None
+    # Steps run with the services after the message and its replies are recorded (FORGET erases both).
+    after_record: list = field(default_factory=list)

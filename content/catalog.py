@@ -101,6 +101,10 @@ class Organization:
     confirm_commands: bool = False
     # An IANA zone name (checked against zoneinfo at load): what "today" and a report's day mean.
     timezone: str = "UTC"
+    # How long message bodies (of non-members and finished conversations) and report media are kept:
+    # org.yaml `retention: {messages_days: 90, media_days: 180}` (bot/retention.py purges daily).
+    retention_messages_days: int = 90
+    retention_media_days: int = 180
 
     def is_organizer(self, number: str) -> bool:
         return normalize_number(number) in self.organizers
@@ -517,6 +521,14 @@ def _load_org(raw: RawContent, org_dir: Path) -> None:
     if not isinstance(tz_name, str) or not _is_zone(tz_name):
         P.append(Problem(rel, "timezone", message=f"must be an IANA time zone like Africa/Nairobi, not {tz_name!r}"))
         tz_name = "UTC"
+    retention = data.get("retention") or {}
+    days = {}
+    for name, default in (("messages_days", 90), ("media_days", 180)):
+        value = retention.get(name, default) if isinstance(retention, dict) else None
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            P.append(Problem(rel, f"retention.{name}", message="must be a whole number of days, at least 1"))
+            value = default
+        days[name] = value
     if bad:
         for name in bad:
             P.append(Problem(rel, name, message="missing or of the wrong type"))
@@ -542,6 +554,8 @@ def _load_org(raw: RawContent, org_dir: Path) -> None:
         confirm_commands=data.get("confirm_commands", False) is True,
         description=MappingProxyType(description),
         timezone=tz_name,
+        retention_messages_days=days["messages_days"],
+        retention_media_days=days["media_days"],
     )
     raw.orgs[slug] = org
     raw.org_files[slug] = rel

@@ -16,3 +16,4 @@ from bot.models.live import *  # noqa: F401,F403  market status, relief distribu
 from bot.models.members import *  # noqa: F401,F403  registrations, reports, media
 from bot.models.broadcasts import *  # noqa: F401,F403  broadcasts and their recipients
 from bot.models.accounts import *  # noqa: F401,F403  organizers, audit log, handovers
+from bot.models.privacy import *  # noqa: F401,F403  opt-outs of forgotten workers, hashed

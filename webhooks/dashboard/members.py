@@ -5,10 +5,10 @@ the reveal is written to the audit log before the number is shown, once, in that
 cached). Organizers get 403 for the reveal; a member of another organization is a 404."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, render_template, request
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from bot import roster
+from bot import privacy, roster
 from bot.answers import dates
 from webhooks.dashboard.auth import admin_required, login_required
 from webhooks.dashboard import i18n
@@ -56,14 +56,15 @@ def reveals():
     return _no_store(current_app.make_response(render_template("dashboard/members/reveals.html", events=events)))
 
 
-def _detail(number: str, *, revealed: str | None = None, error: str | None = None, status: int = 200):
+def _detail(number: str, *, revealed: str | None = None, error: str | None = None, status: int = 200,
+            forget_error: str | None = None):
     services, org = current_services(), current_org()
     member = roster.get_member(services, org.slug, number)
     if member is None:
         abort(404, description=_("There is no member with that number in your organization."))
     reports = roster.member_reports(services, org.slug, member)
     body = render_template("dashboard/members/detail.html", member=member, reports=reports, revealed=revealed,
-                           error=error)
+                           error=error, forget_error=forget_error)
     return _no_store(current_app.make_response((body, status)))
 
 
@@ -94,3 +95,21 @@ def reveal(number: str):
     if wants_json:
         return _no_store(current_app.make_response({"number": member.number, "phone": phone}))
     return _detail(number, revealed=phone)
+
+
+@bp.post("/<number>/forget")
+@admin_required
+def forget(number: str):
+    """Erase a member as FORGET does (bot/privacy.py), with a reason kept in the audit log."""
+    services = current_services()
+    reason = " ".join(str(request.form.get("reason", "")).split())
+    if not 3 <= len(reason) <= 300:
+        if roster.get_member(services, g.account.organization, number) is None:
+            abort(404, description=_("There is no member with that number in your organization."))
+        return _detail(number, forget_error=_("Write why this member is erased (3 to 300 characters)."), status=400)
+    done = privacy.forget_member(services, g.account.organization, number, user_id=g.account.id, reason=reason)
+    if done is None:
+        abort(404, description=_("There is no member with that number in your organization."))
+    flash(_("%(number)s was erased: %(reports)d reports kept without name or number.", number=number,
+            reports=done["reports_anonymised"]))
+    return redirect(url_for("members.index"))
