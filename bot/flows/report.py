@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot import reports, routes
+from bot.answers import dates
 from bot.flows.runner import Runner, register
 from bot.flows import matching
 from bot.flows.states import AskLocation, AskMedia, Choice, End, Flow, FlowContext, FreeText, Invalid, Option, \
@@ -36,7 +37,7 @@ def place_pick(ctx: FlowContext, answer_key: str, next_state: str) -> Choice | s
 
 def when_validator(ctx: FlowContext):
     def check(text: str) -> dict:
-        found = reports.parse_when(text)
+        found = reports.parse_when(text, dates.local_today(ctx.org))  # "today" is the worker's today
         if found is None:
             raise Invalid("report.when_invalid")
         return {"date": found.isoformat(), "text": text[:100]}
@@ -121,7 +122,7 @@ def prefill(nlu, text: str, ctx: FlowContext | None = None) -> dict:
         answers["where"] = {"text": place.text or place.value, "place_id": place.place_id}
     when = nlu.entity("date")
     if when is not None:
-        found = reports.parse_when(when.text or when.value)
+        found = reports.parse_when(when.text or when.value, dates.local_today(ctx.org) if ctx else None)
         if found is not None:
             answers["when"] = {"date": found.isoformat(), "text": (when.text or when.value)[:100]}
     return answers
