@@ -18,6 +18,7 @@ UPDATABLE = ("name", "trade", "place", "language")
 class RegistrationFlow(Flow):
     name = "membership"  # "registration" is the guides list (bot/answers/relief.py)
     first = "start"
+    topic = "topic.join"
 
     def _then(self, ctx: FlowContext, state: str) -> str:
         return "done" if ctx.extra.get("update") else state

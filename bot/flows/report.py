@@ -49,6 +49,7 @@ def when_validator(ctx: FlowContext):
 class ReportFlow(Flow):
     name = "report"
     first = "category"
+    topic = "topic.report"
 
     def state_category(self, ctx: FlowContext) -> Choice:
         return listed(ctx, "report_category", "report.category", save_as="category", next="what",

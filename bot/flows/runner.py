@@ -6,7 +6,7 @@ here once, for every flow.
 """
 from __future__ import annotations
 
-from bot import deferred, keywords
+from bot import deferred, keywords, routes
 from bot.flows import matching
 from bot.flows.states import (
     QUESTIONS,
@@ -21,6 +21,8 @@ from bot.flows.states import (
 )
 
 MAX_INVALID = 3
+# Intents that ask for information: such a question typed at a free-text step leaves the form.
+QUESTION_INTENTS = frozenset({"ask_market_status", "ask_relief", "ask_registration"})
 FLOWS: dict[str, Flow] = {}
 
 
@@ -59,6 +61,9 @@ class Runner:
             return True
         ctx = self._ctx(session)
         state = flow.state(session["state"], ctx)
+        if self._changes_topic(flow, state, word):
+            self._clear()
+            return False  # routed afresh by the engine
         try:
             value = self._read(state, word)
         except Invalid as problem:
@@ -78,6 +83,28 @@ class Runner:
         self._save(session, state, value)
         self._advance(session, _next(state, value))
         return True
+
+    def _changes_topic(self, flow: Flow, state, word: str) -> bool:
+        """The worker left the question for another topic: a whole-message topic word ("relief",
+        "permit") that answers nothing here ("market" at "where?" is an answer), or a question ("is
+        toi open tomorrow?") at a free-text step that the NLU is sure asks something else."""
+        if not word or matching.number_of(word) is not None:
+            return False
+        langs = self.turn.org.languages
+        topic = next((name for group, name in routes.KEYWORDS.items()
+                      if any(word in self.catalog.keywords(group, lang) for lang in langs)), None)
+        if topic is not None and topic != flow.topic and not (topic == "topic.market" and isinstance(state, AskLocation)):
+            if isinstance(state, Choice):
+                try:
+                    self._choose(state, word, skip=False)
+                    return False  # also an answer to this question
+                except Invalid:
+                    pass
+            return True
+        if isinstance(state, (FreeText, AskLocation)) and self.turn.inbound.text.rstrip().endswith("?"):
+            result = self.turn.services.nlu.parse(self.turn.inbound.text, org=self.turn.org.slug)
+            return result.intent in QUESTION_INTENTS and result.confidence >= 0.8
+        return False
 
     def _save(self, session: dict, state, value) -> None:
         if value is not _SKIPPED:

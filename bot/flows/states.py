@@ -122,6 +122,7 @@ class Flow:
 
     name: str = ""
     first: str = ""
+    topic: str | None = None  # the topic that starts this flow (its own topic word is no way out)
 
     def state(self, name: str, ctx: FlowContext) -> State | str:
         method = getattr(self, f"state_{name}", None)
