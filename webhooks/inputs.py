@@ -1,7 +1,8 @@
 """Input no page, API or callback can use is refused at the door with a 400 that says why.
 
 NUL characters cannot be stored or even compared in PostgreSQL text: in a path, a query argument, a
-form field or a JSON string they used to reach a query and end as a 500. Inbound Twilio messages are
+form field or a JSON string they used to reach a query and end as a 500. So did an id in a URL beyond
+PostgreSQL's integer range. Inbound Twilio messages are
 the exception: there NULs are removed and the original kept (bot/inbound.py), so nothing a worker sent
 is lost."""
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from flask import Flask, abort, request
 
 EXEMPT = ("/webhooks/twilio/messages",)
+MAX_ID = 2**31 - 1  # ids are PostgreSQL integers: a larger one in a URL names nothing (404), not a 500
 
 
 def contains_nul(value) -> bool:
@@ -28,6 +30,8 @@ def init_app(app: Flask) -> None:
             return None
         if "\x00" in request.path:
             abort(400, description="The address contains a NUL character.")
+        if any(isinstance(v, int) and v > MAX_ID for v in (request.view_args or {}).values()):
+            abort(404)
         for where, values in (("query argument", request.args), ("form field", request.form)):
             for key, value in values.items(multi=True):
                 if "\x00" in key or "\x00" in value:

@@ -127,15 +127,15 @@ def test_compose_counts_segments_as_you_type(live, make_page):
     p.go("/broadcasts/new")
     p.page.fill("#bc-text-en", "a" * 160)
     counter = p.page.locator("#bc-count-en")
-    p.page.wait_for_function("document.querySelector('#bc-count-en').dataset.segments === '1'")
+    p.page.wait_for_function("() => document.querySelector('#bc-count-en').dataset.segments === '1'")
     p.page.fill("#bc-text-en", "a" * 161)
-    p.page.wait_for_function("document.querySelector('#bc-count-en').dataset.segments === '2'")
+    p.page.wait_for_function("() => document.querySelector('#bc-count-en').dataset.segments === '2'")
     p.page.fill("#bc-text-en", "Market closed today 🙏")
-    p.page.wait_for_function("document.querySelector('#bc-count-en').dataset.encoding === 'UCS-2'")
+    p.page.wait_for_function("() => document.querySelector('#bc-count-en').dataset.encoding === 'UCS-2'")
     assert p.page.locator("#bc-ucs2-en").is_visible()
     assert counter.get_attribute("data-segments") == "1"
     p.page.check("input[name=markets][value='nbo.gikomba']")
-    p.page.wait_for_function("document.querySelector('#bc-recipients').dataset.recipients === '3'")
+    p.page.wait_for_function("() => document.querySelector('#bc-recipients').dataset.recipients === '3'")
     p.shot("compose")
     assert not p.errors, p.errors
 
@@ -160,7 +160,7 @@ def test_whatsapp_pin_and_photo_from_the_simulator(live, make_page):
         p.page.click("#sim-photo-box summary")
     p.page.set_input_files("#sim-photo", str(photo))
     p.page.click("#sim-send-photo")
-    p.page.wait_for_function("document.querySelectorAll('#sim-messages li.sim-msg[data-direction=out]').length >= 3")
+    p.page.wait_for_function("() => document.querySelectorAll('#sim-messages li.sim-msg[data-direction=out]').length >= 3")
     p.shot("whatsapp")
     from sqlalchemy import select
 

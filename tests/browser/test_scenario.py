@@ -56,7 +56,7 @@ def find_on_the_map_and_verify(desk, reference: str) -> None:
     desk.page.select_option("#filter-category", "confiscation")
     desk.page.select_option("#filter-market", "nbo.gikomba")
     desk.page.click("#filter-submit")
-    desk.page.wait_for_function("document.querySelector('#map').dataset.pointCount === '3'")
+    desk.page.wait_for_function("() => document.querySelector('#map').dataset.pointCount === '3'")
     desk.shot("map-gikomba-confiscations")
     marker = desk.page.locator(f".report-marker[data-reference='{reference}']")
     # Markers of reports placed at their market may overlap at this zoom; the click goes to this one.
@@ -92,11 +92,12 @@ def close_the_market_and_watch_the_notice_deliver(desk, members: int) -> None:
     link = desk.page.locator("a#broadcast-link")
     with desk.page.expect_navigation():
         link.click()
-    # Progress updates live (polling, no reload) until every member's phone has it.
+    # Progress updates live (polling, no reload) until every member's phone has it. Predicates are
+    # functions: the page's CSP (script-src 'self') refuses Playwright's eval of a bare expression.
     desk.page.wait_for_function(
-        f"document.querySelector('[data-count=delivered]').textContent.trim() === '{members}'", timeout=30000)
-    desk.page.wait_for_function("document.querySelector('#bc-progress').dataset.state === 'done'", timeout=15000)
-    assert desk.page.locator("#bc-percent").inner_text() == "100"
+        f"() => document.querySelector('[data-count=delivered]').textContent.trim() === '{members}'", timeout=30000)
+    desk.page.wait_for_function("() => document.querySelector('#bc-progress').dataset.state === 'done'", timeout=15000)
+    assert desk.page.locator("#bc-percent").inner_text() == "100%"  # Intl/Babel percent for the page's locale
     desk.shot("notice-delivered")
 
 
