@@ -82,3 +82,26 @@ def test_two_messages_from_one_phone_at_once_are_handled_one_after_the_other(app
     assert (replies["Kamau"], replies["1"]) in ((trade, place), (trade, replies["1"]))
     if replies["1"] != place:
         assert replies["1"].startswith(hint)
+
+
+def test_a_topic_word_or_a_question_leaves_the_form_for_that_topic(services, phone, redis):
+    worker = phone("+254711900201")
+    worker.send("4")
+    worker.send("1")
+    assert worker.send("relief") != text(services, "report.where", "en")  # another topic, not the description
+    session = redis.get("session:nairobi-vendors:+254711900201")
+    assert session is None or b'"report"' not in session
+    worker.send("0")
+    worker.send("4")
+    worker.send("1")
+    worker.send("They pushed our tables into the road")
+    worker.send("Toi")
+    answer = worker.send("is gikomba open tomorrow?")  # at "when?": a question about a market
+    assert "Gikomba" in answer and answer != text(services, "report.anonymous", "en")
+    assert rows(services, Report) == []
+    # A market word at "where?" is an answer, not a way out.
+    worker.send("0")
+    worker.send("4")
+    worker.send("1")
+    worker.send("They pushed our tables into the road")
+    assert worker.send("market").startswith("Which")
