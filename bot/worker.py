@@ -70,6 +70,12 @@ def main(burst: bool = False) -> None:
     services = build_services(Settings.from_env())
     if services.redis is None:
         raise SystemExit("REDIS_URL is required for the worker")
+    try:  # the daily retention purge, on RQ's scheduler (run by this worker: with_scheduler=True)
+        from bot import retention
+
+        retention.schedule(services.queue)
+    except Exception as exc:  # Redis away at start: the next start schedules it
+        log.warning("retention purge not scheduled: %s", exc)
     background = Background(services).start()
     try:
         Worker([services.queue], connection=services.redis).work(with_scheduler=True, burst=burst)
