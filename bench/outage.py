@@ -84,10 +84,14 @@ async def open_loop(port: int, requests: list[bytes], rate: float, events: list,
         sent = time.perf_counter()
         conn = idle.pop() if idle else None
         ok, reply = False, 0
-        try:
+        async def exchange():
+            nonlocal conn
             if conn is None or conn.closed:
                 _, conn = await loop.create_connection(Client, "127.0.0.1", port)
-            response = await asyncio.wait_for(conn.request(data), TWILIO_TIMEOUT)
+            return await conn.request(data)
+
+        try:
+            response = await asyncio.wait_for(exchange(), TWILIO_TIMEOUT)  # connecting included
             head_end = response.find(b"\r\n\r\n")
             ok = response[9:12] == b"200"
             reply = response[head_end:].count(b"<Message>")
@@ -207,13 +211,16 @@ def main(argv: list[str] | None = None) -> int:
             "SELECT i.provider_sid, count(o.id) FROM inbound_messages i LEFT JOIN outbound_messages o "
             f"ON o.in_reply_to_id = i.id AND o.kind = 'reply' WHERE i.provider_sid IN ({sid_list}) "
             "GROUP BY i.provider_sid"))
+        spooled_sids = {row[0] for row in stack.rows(
+            f"SELECT provider_sid FROM inbound_messages WHERE spooled AND provider_sid IN ({sid_list})")}
         stored = stack.scalar(f"SELECT count(DISTINCT provider_sid) FROM inbound_messages WHERE provider_sid IN ({sid_list})")
         rows = stack.scalar(f"SELECT count(*) FROM inbound_messages WHERE provider_sid IN ({sid_list})")
         spooled = stack.scalar(f"SELECT count(*) FROM inbound_messages WHERE spooled AND provider_sid IN ({sid_list})")
         left_in_spool = sum(1 for _ in spool_dir.glob("*/*.json")) if spool_dir.exists() else 0
 
     unanswered = sum(1 for r in records if not (r["ok"] and r["reply"]))
-    twice_answered = sum(1 for sid, r in zip(sids, records) if r["ok"] and db_replies.get(sid, 0) > r["reply"])
+    twice = [(sid, r) for sid, r in zip(sids, records) if r["ok"] and db_replies.get(sid, 0) > r["reply"]]
+    twice_answered = len(twice)
     lost = (count - stored) + unanswered
     duplicated = (rows - stored) + twice_answered
     wins = windows(records)
@@ -234,6 +241,9 @@ def main(argv: list[str] | None = None) -> int:
         "before": latency_summary(before), "outage": latency_summary(outage),
         "first_5s_after": latency_summary(after), "later": latency_summary(later),
         "worst_window_after_back": max((w for w in wins if w["t"] >= back), key=lambda w: w["p99_ms"], default=None),
+        "twice_answered_samples": [{"sid": sid, "at_s": round(r["at"], 2), "twiml_messages": r["reply"],
+                                    "reply_rows": db_replies.get(sid), "spooled": sid in spooled_sids}
+                                   for sid, r in twice[:5]],
         "gunicorn_tracebacks": len(problems),
         "cpu_pct_of_core": cpu,
         # Busy CPU not ours (other processes on the machine), in % of one core: figures are noisy when high.
