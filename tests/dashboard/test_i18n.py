@@ -175,3 +175,23 @@ def test_before_sign_in_the_browsers_language_is_used(client):
     page = client.get("/login", headers={"Accept-Language": "es-UY,es;q=0.9,en;q=0.5"}).get_data(as_text=True)
     assert '<html lang="es">' in page and "Iniciar sesión" in page and "Contraseña" in page
     assert '<html lang="en">' in client.get("/login", headers={"Accept-Language": "de"}).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("lang, today, reports", [("en", "Today", "Reports"), ("fr", "Aujourd'hui", "Signalements"),
+                                                  ("es", "Hoy", "Reportes"), ("sw", "Leo", "Ripoti"),
+                                                  ("hi", "आज", "रिपोर्टें")])
+def test_every_page_renders_in_every_language(app, services, make_user, lang, today, reports):
+    user = make_user("nairobi-vendors", "admin")
+    create_report(services, "nairobi-vendors", contact_id=None, channel="sms", language="en", category="fire_flood",
+                  description="moto", place={"place_id": "nbo.gikomba"}, occurred_on=None, occurred_text=None,
+                  anonymous=False)
+    browser = signed_in_as(app, user)
+    assert browser.client.post("/account/language", data={"language": lang, "csrf_token": browser.token}).status_code == 302
+    for path in list(PAGES_FR) + ["/markets/nbo.gikomba", "/members/reveals", "/reports/map.json"]:
+        response = browser.get(path)
+        assert response.status_code == 200, (lang, path, response.get_data(as_text=True)[:300])
+    page = _text(browser.get("/"))
+    assert f'<html lang="{lang}">' in page and today in page and f">{reports}</a>" in page
+    point = browser.get("/reports/map.json").get_json()["points"][0]
+    assert point["category_label"] == {"en": "fire or flood", "fr": "incendie ou inondation", "es": "incendio o inundación",
+                                       "sw": "moto au mafuriko", "hi": "आग या बाढ़"}[lang]
