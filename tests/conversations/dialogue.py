@@ -48,7 +48,7 @@ LANGUAGES = ("en", "sw", "hi", "fr", "es")
 
 FILE_KEYS = {"org", "lang", "channel", "scenarios"}
 SCENARIO_KEYS = {"name", "about", "persona", "turns", "stored", "backends"}
-PERSONA_KEYS = {"phone", "channel", "lang", "organizer", "member", "profile_name"}
+PERSONA_KEYS = {"phone", "channel", "lang", "organizer", "member", "profile_name", "new"}
 SEND_KEYS = {"send", "pin", "photo", "resend", "note"}
 EXPECT_KEYS = {"asks", "says", "says_any", "not_says", "lang", "key", "not_key", "segments", "ref", "no_reply", "menu"}
 STORED_KEYS = {"inbound", "reports", "report", "members", "member", "market", "markets", "contact"}
@@ -257,8 +257,8 @@ class Player:
     def prepare(self) -> None:
         """A returning worker: the contact row with the persona's language, and a member row if any."""
         p = self.s.persona
-        if p["lang"] == self.org.default_language and not p.get("member"):
-            return
+        if p.get("new") or (p["lang"] == self.org.default_language and not p.get("member")):
+            return  # a first-time texter: the line knows nothing of them
         from bot import members
         from bot.models import Contact
 
