@@ -225,26 +225,25 @@ class _Small:
 
 
 def _small_groups(session, where: list, tz, k: int) -> _Small:
-    """Two GROUP BY counts (placed reports only: an unplaced one names no market)."""
+    """One GROUP BY over (category, place, day received, day occurred), folded here both ways (placed
+    reports only: an unplaced one names no market). Groups, not reports: small beside the rows."""
     if k <= 1:
         return _Small(set(), set(), {}, k)
     day = dates.day_sql(Report.created_at, tz, session.get_bind().dialect.name)
-    placed = [*where, Report.place_id.is_not(None)]
-    by_received = session.execute(select(Report.category, Report.place_id, day, func.count())
-                                  .where(*placed).group_by(Report.category, Report.place_id, day)).all()
-    by_occurred = session.execute(select(Report.category, Report.place_id, Report.occurred_on, func.count())
-                                  .where(*placed, Report.occurred_on.is_not(None))
-                                  .group_by(Report.category, Report.place_id, Report.occurred_on)).all()
-    small = _Small({(c, p, _as_date(d)) for c, p, d, n in by_received if n < k},
-                   {(c, p, _as_date(d)) for c, p, d, n in by_occurred if n < k}, {}, k)
-    if small.received or small.occurred:
-        # Counting the union needs each report's pair of groups: one more pass over (category, place, days).
-        pairs = session.execute(select(Report.category, Report.place_id, day, Report.occurred_on, func.count())
-                                .where(*placed).group_by(Report.category, Report.place_id, day,
-                                                         Report.occurred_on)).all()
-        for c, p, received, occurred, n in pairs:
-            if small.hides(c, p, _as_date(received), _as_date(occurred)):
-                small.rows[p] = small.rows.get(p, 0) + n
+    groups = [(c, p, _as_date(received), _as_date(occurred), n) for c, p, received, occurred, n in session.execute(
+        select(Report.category, Report.place_id, day, Report.occurred_on, func.count())
+        .where(*where, Report.place_id.is_not(None))
+        .group_by(Report.category, Report.place_id, day, Report.occurred_on))]
+    by_received: dict = {}
+    by_occurred: dict = {}
+    for c, p, received, occurred, n in groups:
+        by_received[(c, p, received)] = by_received.get((c, p, received), 0) + n
+        if occurred is not None:
+            by_occurred[(c, p, occurred)] = by_occurred.get((c, p, occurred), 0) + n
+    small = _Small({g for g, n in by_received.items() if n < k}, {g for g, n in by_occurred.items() if n < k}, {}, k)
+    for c, p, received, occurred, n in groups:
+        if small.hides(c, p, received, occurred):
+            small.rows[p] = small.rows.get(p, 0) + n
     return small
 
 
@@ -360,21 +359,21 @@ WIDTHS = {"reference": 10, "description": 60, "place": 22, "address": 30, "place
           "reporter_phone": 16, "received_at_utc": 19, "updated_at_utc": 19, "occurred_text": 18}
 
 
-# Characters XML 1.0 cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE): dropped from text cells.
-_XML_ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")
 XLSX_TEXT_MAX = 32767  # Excel's limit per cell
 
 
 def xlsx_text(value: str) -> str:
-    """Text as an XLSX cell holds it: no characters XML cannot hold, at most Excel's length. Written with
-    write_string, it stays text: "=HYPERLINK(...)" is never a formula."""
-    return _XML_ILLEGAL.sub("", value)[:XLSX_TEXT_MAX]
+    """Text as an XLSX cell holds it, at most Excel's length. Written with write_string it stays text:
+    "=HYPERLINK(...)" is never a formula; XlsxWriter escapes the characters XML cannot hold (_x0001_)."""
+    return value[:XLSX_TEXT_MAX]
 
 
 def _xlsx(records: Iterator[dict], names: tuple[str, ...], meta: dict, name: str) -> Iterator[bytes]:
     """XlsxWriter in constant_memory mode: each row goes to a temporary file as it is written (flat
-    memory, ~5x faster than openpyxl's write-only cells); the zip is made, then streamed, at the end."""
+    memory); the zip is made, then streamed, at the end."""
     import xlsxwriter
+
+    from bot.xlsx_rows import write_rows
 
     with tempfile.TemporaryDirectory(prefix="streetline-xlsx-") as tmpdir:
         path = os.path.join(tmpdir, "export.xlsx")
@@ -389,24 +388,7 @@ def _xlsx(records: Iterator[dict], names: tuple[str, ...], meta: dict, name: str
         sheet.freeze_panes(1, 0)
         for i, column in enumerate(names):
             sheet.write_string(0, i, column, bold)
-        # One writer per column, chosen once: the cell loop is the export's hot path.
-        write_string, write_number, write_datetime = sheet.write_string, sheet.write_number, sheet.write_datetime
-        count = 0
-        for count, record in enumerate(records, 1):
-            for i, column in enumerate(names):
-                value = record[column]
-                if value is None:
-                    continue
-                if isinstance(value, str):
-                    write_string(count, i, xlsx_text(value))
-                elif isinstance(value, bool):
-                    write_string(count, i, "yes" if value else "no")
-                elif isinstance(value, datetime):
-                    write_datetime(count, i, value, moment)
-                elif isinstance(value, date):
-                    write_datetime(count, i, value, day)
-                else:
-                    write_number(count, i, value)
+        count = write_rows(sheet, records, names, day, moment)  # bot/xlsx_rows.py: the hot path
         sheet.autofilter(0, 0, count, len(names) - 1)
 
         about.set_column(0, 0, 22)

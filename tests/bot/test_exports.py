@@ -109,7 +109,10 @@ def test_an_empty_export_is_still_a_valid_file(services):
 
 def test_xlsx_keeps_text_as_text_and_dates_as_dates(services, seeded):
     made = export_reports(services, NAIROBI, "xlsx", ALL, anonymised=False, reason="case review")
-    sheet = openpyxl.load_workbook(io.BytesIO(made.read()))["Reports"]
+    body = made.read()
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:  # no formula anywhere in the file, whatever cells say
+        assert not any(b"<f>" in archive.read(n) or b"<f " in archive.read(n) for n in archive.namelist())
+    sheet = openpyxl.load_workbook(io.BytesIO(body))["Reports"]
     header = [c.value for c in sheet[1]]
     by_ref = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
     row = by_ref[seeded.refs["unplaced"]]
@@ -119,6 +122,27 @@ def test_xlsx_keeps_text_as_text_and_dates_as_dates(services, seeded):
     assert row[header.index("reporter_phone")].value == "+254733000303"
     assert row[header.index("occurred_on")].is_date
     assert sheet.freeze_panes == "A2"
+
+
+def test_xlsx_rows_hold_any_text_as_text():
+    """bot/xlsx_rows.py writes the sheet's XML itself: formulas stay text, XML and control characters
+    are escaped, spaces kept, days and times are dates, numbers numbers."""
+    from datetime import datetime
+
+    from bot.exports import _xlsx
+
+    texts = ["=1+1", "+254711000101", " lead", "trail ", 'a<b&c"', "bell\x01x", "Kiswahili ç नमस्ते"]
+    names = ("reference", "received_on", "received_at_utc", "latitude", "reporter_anonymous")
+    records = [{"reference": t, "received_on": date(2026, 12, 3), "received_at_utc": datetime(2026, 12, 3, 23, 30, 5),
+                "latitude": -1.2836, "reporter_anonymous": True} for t in texts]
+    meta = {"organization": "x", "generated_at": "now", "anonymised": False, "filters": {}, "timezone": "UTC"}
+    body = b"".join(_xlsx(iter(records), names, meta, "X"))
+    sheet = openpyxl.load_workbook(io.BytesIO(body))["Reports"]
+    rows = [[(c.value, c.data_type) for c in row] for row in sheet.iter_rows(min_row=2)]
+    assert [r[0] for r in rows] == [(t.replace("\x01", "_x0001_"), "s") for t in texts]
+    assert rows[0][1:] == [(datetime(2026, 12, 3), "d"), (datetime(2026, 12, 3, 23, 30, 5), "d"), (-1.2836, "n"),
+                           ("yes", "s")]
+    assert sheet.auto_filter.ref == "A1:E8" and sheet.freeze_panes == "A2"
 
 
 def test_csv_cells_that_look_like_formulas_get_a_quote():
