@@ -2,6 +2,7 @@
 (webhooks.auth.token_required sets g.organization); every query is scoped to it, and another
 organization's place is answered as not found.
 
+GET  /api/v1/openapi.json         this API's OpenAPI 3.1 description (webhooks/openapi.yaml)
 GET  /api/v1/markets              the org's markets (and areas) with the status in force now
 GET  /api/v1/markets/<place_id>   one place: status now and recent history
 PUT  /api/v1/markets              set statuses: one {place_id, status, starts_at?, ends_at?,
@@ -17,6 +18,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from bot import live
 from bot.answers.dates import zone
 from bot.models import MARKET_STATES
+from webhooks import openapi
 from webhooks.auth import token_required
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -37,6 +39,12 @@ def _place_json(place, status) -> dict:
 
 def _own_place(place_id: str):
     return live.org_place(_services().catalog, g.organization, place_id)
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    """The contract of everything under /api/v1 (webhooks/openapi.yaml); no token needed."""
+    return jsonify(openapi.description())
 
 
 @bp.get("/markets")
