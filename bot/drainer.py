@@ -1,9 +1,9 @@
 """Drains the spool into the database in the background, in batches.
 
-The worker process runs one (`python -m bot.cli worker`, the Procfile's worker); a web process
-starts its own only when no drainer has shown a heartbeat for a while (`make run` without the
-worker, a single-process deployment). One drainer works at a time across processes (a flock),
-and a contact whose live message is catching up its own spooled messages is skipped meanwhile.
+The worker process runs it (`python -m bot.cli worker`, the Procfile's worker), off the web
+processes' CPU; `python -m bot.cli replay-spool` drains once by hand. One drainer works at a time
+across processes (a flock), and a contact whose live message is catching up its own spooled
+messages (bot.spool.catch_up, in the web process) is skipped meanwhile.
 """
 from __future__ import annotations
 
@@ -23,10 +23,6 @@ from bot import deferred, spool
 log = logging.getLogger(__name__)
 
 BATCH = 200
-HEARTBEAT_STALE = 5.0  # seconds without a heartbeat before a web process drains by itself
-_started: set[str] = set()
-_start_lock = threading.Lock()
-_checked: dict[str, float] = {}
 
 
 @contextmanager
@@ -90,7 +86,7 @@ def _store_batch(services, entries: list[spool.Entry]) -> list[tuple] | None:
     except (DBAPIError, PoolTimeout) as exc:
         if not spool.connection_lost(exc):
             raise
-        spool.mark_down()
+        spool.mark_down(services.engine)
         log.warning("spool replay paused, database unavailable: %s", exc)
         return None
     return results
@@ -208,24 +204,22 @@ def heartbeat(spool_dir: Path) -> None:
     spool._touch(Path(spool_dir) / spool.HEARTBEAT)
 
 
-def _heartbeat_fresh(spool_dir: Path) -> bool:
+def heartbeat_age(spool_dir: Path) -> float | None:
+    """Seconds since a drainer last showed it runs; None when none ever did."""
     try:
-        return time.time() - os.stat(Path(spool_dir) / spool.HEARTBEAT).st_mtime < HEARTBEAT_STALE
+        return time.time() - os.stat(Path(spool_dir) / spool.HEARTBEAT).st_mtime
     except FileNotFoundError:
-        return False
+        return None
 
 
-def run(services, stop: threading.Event, idle: float = 0.5, after_tick=None, until_empty: bool = False) -> None:
-    """Loop until `stop` (or, with `until_empty`, until nothing is spooled): heartbeat, drain while
-    there is something, rest otherwise."""
+def run(services, stop: threading.Event, idle: float = 0.5, after_tick=None) -> None:
+    """Loop until `stop`: heartbeat, drain while there is something, rest otherwise."""
     spool_dir = Path(services.settings.spool_dir)
     if any(spool_dir.glob("*.json")) or _folders(spool_dir):  # left from before a restart
         spool._touch(spool_dir / spool.MARKER)
     while not stop.is_set():
         heartbeat(spool_dir)
         pause = idle
-        if until_empty and not spool.has_pending(spool_dir):
-            return
         if spool.has_pending(spool_dir):
             try:
                 stored, more = drain_once(services)
@@ -239,28 +233,3 @@ def run(services, stop: threading.Event, idle: float = 0.5, after_tick=None, unt
         stop.wait(pause)
 
 
-def ensure_running(services) -> None:
-    """Called on the hot path while something is spooled: start a drainer thread in this process
-    when no drainer has shown a heartbeat lately. At most one stat per second."""
-    spool_dir = str(services.settings.spool_dir)
-    now = time.monotonic()
-    if now - _checked.get(spool_dir, 0.0) < 1.0 or spool_dir in _started:
-        return
-    _checked[spool_dir] = now
-    if _heartbeat_fresh(Path(spool_dir)):
-        return
-    with _start_lock:
-        if spool_dir in _started:
-            return
-        _started.add(spool_dir)
-    log.warning("no spool drainer running: draining in this process until the spool is empty")
-
-    def drain_then_leave():
-        try:
-            run(services, threading.Event(), until_empty=True)
-        except Exception:  # the services went away under us (shutdown): the next message restarts one
-            log.exception("spool drainer stopped")
-        finally:
-            _started.discard(spool_dir)
-
-    threading.Thread(target=drain_then_leave, name="spool-drainer", daemon=True).start()

@@ -158,7 +158,7 @@ def _spooled(inbound: Inbound, org, slug: str | None, services, exc: Exception) 
 def _store(inbound: Inbound, slug: str | None, services):
     """Raises Duplicate, or spool.Unavailable when the database cannot be reached. A message the
     database refuses for its content is logged and stored again with every field cut to fit."""
-    if spool.db_down():
+    if spool.db_down(services.engine):
         raise spool.Unavailable("database marked down a moment ago")
     for attempt in (1, 2):
         try:
@@ -169,7 +169,7 @@ def _store(inbound: Inbound, slug: str | None, services):
                 break
             if attempt == 1 and getattr(exc, "connection_invalidated", False):
                 continue  # a pooled connection from before a restart: the pool reconnects, try once more
-            spool.mark_down()
+            spool.mark_down(services.engine)
             raise spool.Unavailable(str(exc)) from exc
     try:
         return _insert(strict(inbound), slug, services)

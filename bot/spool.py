@@ -27,7 +27,7 @@ from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.inbound import Inbound, Media
@@ -37,14 +37,14 @@ from bot.replies import Reply
 log = logging.getLogger(__name__)
 
 MARKER = ".pending"
-HEARTBEAT = ".drainer"  # touched by a running drainer
+HEARTBEAT = ".drainer"  # touched by a running drainer (for operators: is one running?)
 BAD = "bad"
 # An unanswered file younger than this is a message being answered right now: not replayed yet.
 IN_FLIGHT_SECONDS = 30.0
 # After a connection failure, skip the database for this long (a host that times out instead of
 # refusing would otherwise cost every request the connect timeout).
 BREAKER_SECONDS = 0.25
-_down_until = 0.0
+_down_until: dict[str, float] = {}  # database URL -> until when it is taken for down
 
 
 class Unavailable(Exception):
@@ -82,13 +82,20 @@ def log_outage(logger, message: str) -> None:
     logger.error("%s%s", message, f" ({skipped} more like it in the last second)" if skipped else "")
 
 
-def mark_down() -> None:
-    global _down_until
-    _down_until = time.monotonic() + BREAKER_SECONDS
+def _key(engine) -> str:
+    return str(engine.url)
 
 
-def db_down() -> bool:
-    return time.monotonic() < _down_until
+def mark_down(engine) -> None:
+    _down_until[_key(engine)] = time.monotonic() + BREAKER_SECONDS
+
+
+def mark_up(engine) -> None:
+    _down_until.pop(_key(engine), None)
+
+
+def db_down(engine) -> bool:
+    return time.monotonic() < _down_until.get(_key(engine), 0.0)
 
 
 # --- layout --------------------------------------------------------------------------------------
@@ -300,9 +307,8 @@ def catch_up(services, inbound: Inbound, org: str | None) -> int:
     from bot import drainer
 
     spool_dir = Path(services.settings.spool_dir)
-    drainer.ensure_running(services)
     folder = spool_dir / contact_key(inbound, org)
-    if not folder.is_dir() or db_down():
+    if not folder.is_dir() or db_down(services.engine):
         return 0
     with contact_lock(folder, wait=5.0) as mine:
         if not mine:

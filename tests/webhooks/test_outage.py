@@ -71,9 +71,8 @@ def line(database, make_settings, redis, tmp_path):
     engine.dispose()
     services = build_services(make_settings(database_url=database.url, spool_dir=tmp_path / "spool"))
     sync_organizations(services)
-    drainer.heartbeat(services.settings.spool_dir)  # as if the worker ran: tests drain explicitly
     yield services, create_app(services=services).test_client()
-    spool._down_until = 0.0
+    spool._down_until.clear()
     if not database.up:
         database.start()
     if spool.has_pending(services.settings.spool_dir):  # nothing left for a drainer to bring into the next test
@@ -101,10 +100,6 @@ def folder_listings():
         yield _watch.seen
     finally:
         _watch.seen = None
-
-
-def beat(services) -> None:
-    drainer.heartbeat(services.settings.spool_dir)
 
 
 def drain(services, timeout: float = 20) -> None:
@@ -204,7 +199,6 @@ def test_concurrent_spooling_and_replay_lose_nothing_and_set_nothing_aside(line,
                 drainer.drain_once(services, batch=7)
             except BaseException as exc:  # noqa: BLE001
                 errors.append(exc)
-            beat(services)
 
     replayer = threading.Thread(target=replay_all_the_time)
     replayer.start()
@@ -270,7 +264,6 @@ def test_a_message_answered_across_the_restart_is_replayed_with_its_answer(datab
     rasa = SlowRasa()
     services = build_services(make_settings(database_url=database.url, spool_dir=tmp_path / "spool",
                                             rasa_url=rasa.url, nlu_timeout=10.0))
-    drainer.heartbeat(services.settings.spool_dir)
     client = create_app(services=services).test_client()
     database.stop()
     worker = Phone(client, "+254711310001")
@@ -280,7 +273,7 @@ def test_a_message_answered_across_the_restart_is_replayed_with_its_answer(datab
         sender.start()
         assert rasa.waiting.wait(10)  # spooled, now waiting for its answer
         database.start()
-        spool._down_until = 0.0
+        spool._down_until.clear()
         drainer.drain_once(services)  # the database is back: a replay runs meanwhile
         rasa.release.set()
         sender.join(10)
@@ -341,7 +334,7 @@ def test_after_an_outage_live_messages_do_not_wait_for_the_whole_spool(line, dat
     assert quitter.send("STOP") == text_of(services, "optout.confirm")
     assert len(spool.pending(services.settings.spool_dir)) == 151
     database.start()
-    spool._down_until = 0.0
+    spool._down_until.clear()
 
     t0 = time.perf_counter()
     with folder_listings() as listings:
@@ -392,7 +385,7 @@ def test_a_report_finished_during_the_outage_is_saved_when_the_database_returns(
     done = worker.send("1")
     assert done == text_of(services, "form.saved_later")
     database.start()
-    spool._down_until = 0.0
+    spool._down_until.clear()
     drain(services)
 
     with services.db() as session:
