@@ -157,15 +157,15 @@ def export_reports(services, org: str, fmt: str, filters: ReportFilters, *, anon
         session.connection(execution_options={"isolation_level": "REPEATABLE READ" if postgres else "SERIALIZABLE"})
         total = session.scalar(select(func.count()).select_from(Report).where(*where)) or 0
         omitted = 0
-        small = _small_groups(session, where, tz, k)
-        suppressed = sum(small.rows.values())
+        hidden_at = _hidden_per_place(session, where, tz, k)
+        suppressed = sum(hidden_at.values())
         if fmt == "geojson":
             no_point = or_(Report.place_id.is_(None), Report.place_id.not_in(located)) if located else true()
             if not anonymised:
                 no_point = and_(no_point, or_(Report.latitude.is_(None), Report.longitude.is_(None)))
             omitted = session.scalar(select(func.count()).select_from(Report).where(*where, no_point)) or 0
             # Hidden reports at a place with a point lose it: left out too (those without were counted).
-            omitted += sum(n for place_id, n in small.rows.items() if place_id in located)
+            omitted += sum(n for place_id, n in hidden_at.items() if place_id in located)
     except BaseException:
         session.close()
         raise
@@ -183,7 +183,7 @@ def export_reports(services, org: str, fmt: str, filters: ReportFilters, *, anon
         session.close()
         raise
 
-    records = _records(session, catalog, org, where, anonymised, tz, small)
+    records = _records(session, catalog, org, where, anonymised, tz, k)
     meta = {"organization": org, "generated_at": now.isoformat(timespec="seconds"), "anonymised": anonymised,
             "filters": filters.as_dict(), "reports": rows, "timezone": tz.key}
     if anonymised:
@@ -209,55 +209,38 @@ def org_name(catalog, org: str) -> str:
 # --------------------------------------------------------------------------- rows
 
 
-@dataclass
-class _Small:
-    """Groups with fewer than k reports: (category, place, local day received) and (category, place,
-    day occurred); `rows`: per place, how many reports fall in at least one of them."""
-
-    received: set
-    occurred: set
-    rows: dict
-    k: int
-
-    def hides(self, category: str, place_id: str | None, received: date, occurred: date | None) -> bool:
-        return place_id is not None and ((category, place_id, received) in self.received
-                                         or (category, place_id, occurred) in self.occurred)
-
-
-def _small_groups(session, where: list, tz, k: int) -> _Small:
-    """One GROUP BY over (category, place, day received, day occurred), folded here both ways (placed
-    reports only: an unplaced one names no market). Groups, not reports: small beside the rows."""
-    if k <= 1:
-        return _Small(set(), set(), {}, k)
+def _group_sizes(session, tz):
+    """Window counts beside each report: how many reports of the same selection share its category,
+    place and local day received, and its category, place and day occurred. PostgreSQL (or SQLite)
+    counts them while streaming the rows, so no set of groups is ever held in Python."""
     day = dates.day_sql(Report.created_at, tz, session.get_bind().dialect.name)
-    groups = [(c, p, _as_date(received), _as_date(occurred), n) for c, p, received, occurred, n in session.execute(
-        select(Report.category, Report.place_id, day, Report.occurred_on, func.count())
-        .where(*where, Report.place_id.is_not(None))
-        .group_by(Report.category, Report.place_id, day, Report.occurred_on))]
-    by_received: dict = {}
-    by_occurred: dict = {}
-    for c, p, received, occurred, n in groups:
-        by_received[(c, p, received)] = by_received.get((c, p, received), 0) + n
-        if occurred is not None:
-            by_occurred[(c, p, occurred)] = by_occurred.get((c, p, occurred), 0) + n
-    small = _Small({g for g, n in by_received.items() if n < k}, {g for g, n in by_occurred.items() if n < k}, {}, k)
-    for c, p, received, occurred, n in groups:
-        if small.hides(c, p, received, occurred):
-            small.rows[p] = small.rows.get(p, 0) + n
-    return small
+    return (func.count().over(partition_by=(Report.category, Report.place_id, day)).label("same_received"),
+            func.count().over(partition_by=(Report.category, Report.place_id, Report.occurred_on))
+            .label("same_occurred"))
 
 
-def _as_date(value) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
+def _hides(place_id, occurred_on, same_received: int, same_occurred: int, k: int) -> bool:
+    """A placed report in a group under k, by the day it arrived or the day it happened (an unplaced
+    report names no market, and no day given is no group)."""
+    return place_id is not None and (same_received < k or (occurred_on is not None and same_occurred < k))
 
 
-def _records(session, catalog, org: str, where: list, anonymised: bool, tz=None,
-             small: _Small | None = None) -> Iterator[dict]:
-    """One dict per report, keys as in `columns(anonymised)` (datetimes naive UTC, days local)."""
+def _hidden_per_place(session, where: list, tz, k: int) -> dict:
+    """How many reports an anonymised file will hide, per place (before the first byte: the audit log
+    and a GeoJSON's header need the count)."""
+    if k <= 1:
+        return {}
+    sizes = select(Report.place_id, Report.occurred_on, *_group_sizes(session, tz)).where(
+        *where, Report.place_id.is_not(None)).subquery()
+    hidden = or_(sizes.c.same_received < k, and_(sizes.c.occurred_on.is_not(None), sizes.c.same_occurred < k))
+    return dict(session.execute(select(sizes.c.place_id, func.count()).where(hidden).group_by(sizes.c.place_id)).all())
+
+
+def _records(session, catalog, org: str, where: list, anonymised: bool, tz=None, k: int = 1) -> Iterator[dict]:
+    """One dict per report, keys as in `columns(anonymised)` (datetimes naive UTC, days local); with
+    k > 1, the place of a report in a group under k says "<k"."""
     tz = tz or dates.zone(None)
-    hidden = suppression.marker(small.k) if small else None
+    hidden = suppression.marker(k)
     places = {p.id: p for p in catalog.places(org)}
     if anonymised:
         query = select(Report.reference, Report.created_at, Report.occurred_on, Report.category, Report.status,
@@ -269,6 +252,9 @@ def _records(session, catalog, org: str, where: list, anonymised: bool, tz=None,
                         Report.language, Report.anonymous, Member.number, Member.name, Contact.phone)
                  .outerjoin(Member, and_(Member.id == Report.member_id, Member.organization == org))
                  .outerjoin(Contact, and_(Contact.id == Report.contact_id, Contact.organization == org)))
+    suppress = anonymised and k > 1
+    if suppress:
+        query = query.add_columns(*_group_sizes(session, tz))
     query = query.where(*where).order_by(Report.created_at, Report.id).execution_options(yield_per=BATCH)
     for row in session.execute(query):
         place = places.get(row.place_id) if row.place_id else None
@@ -287,7 +273,7 @@ def _records(session, catalog, org: str, where: list, anonymised: bool, tz=None,
             "latitude": place.lat if place else None,
             "longitude": place.lon if place else None,
         }
-        if small is not None and small.hides(row.category, row.place_id, received_on, row.occurred_on):
+        if suppress and _hides(row.place_id, row.occurred_on, row.same_received, row.same_occurred, k):
             record.update({"place_id": hidden, "place": hidden, "place_kind": None, "latitude": None,
                            "longitude": None})
         if not anonymised:
