@@ -204,6 +204,14 @@ def main(argv: list[str] | None = None) -> int:
             os.makedirs(args.keep_logs, exist_ok=True)
             for name in ("gunicorn.log", "worker.log"):
                 shutil.copy(stack.tmp / name, os.path.join(args.keep_logs, name))
+        # Requests still queued in gunicorn when the load ended are answered (and stored) for a while
+        # after: count once the database has stopped changing.
+        total, quiet_since = None, time.monotonic()
+        while time.monotonic() - quiet_since < 2.0 and time.monotonic() - t_drain < 180:
+            now_total = stack.scalar("SELECT count(*) FROM inbound_messages")
+            if now_total != total:
+                total, quiet_since = now_total, time.monotonic()
+            time.sleep(0.25)
         sid_list = ",".join(f"'{s}'" for s in sids)
         # Reply rows per message against the <Message>s its HTTP answer carried: more rows means a
         # message was answered twice (live and again by a replay).
@@ -213,8 +221,8 @@ def main(argv: list[str] | None = None) -> int:
             "GROUP BY i.provider_sid"))
         spooled_sids = {row[0] for row in stack.rows(
             f"SELECT provider_sid FROM inbound_messages WHERE spooled AND provider_sid IN ({sid_list})")}
-        stored = stack.scalar(f"SELECT count(DISTINCT provider_sid) FROM inbound_messages WHERE provider_sid IN ({sid_list})")
-        rows = stack.scalar(f"SELECT count(*) FROM inbound_messages WHERE provider_sid IN ({sid_list})")
+        [(rows, stored)] = stack.rows("SELECT count(*), count(DISTINCT provider_sid) FROM inbound_messages "
+                                      f"WHERE provider_sid IN ({sid_list})")
         spooled = stack.scalar(f"SELECT count(*) FROM inbound_messages WHERE spooled AND provider_sid IN ({sid_list})")
         left_in_spool = sum(1 for _ in spool_dir.glob("*/*.json")) if spool_dir.exists() else 0
 
