@@ -241,9 +241,15 @@ def _records(session, catalog, org: str, where: list, anonymised: bool, tz=None,
     k > 1, the place of a report in a group under k says "<k"."""
     tz = tz or dates.zone(None)
     hidden = suppression.marker(k)
-    places = {p.id: p for p in catalog.places(org)}
+    # A place's columns built once (not per report); an anonymised file's day comes from SQL: the
+    # timestamps themselves are never fetched.
+    no_place = dict.fromkeys(("place_id", "place", "place_kind", "city", "latitude", "longitude"))
+    place_fields = {p.id: {"place_id": p.id, "place": p.name("en"), "place_kind": p.kind, "city": p.city,
+                           "latitude": p.lat, "longitude": p.lon} for p in catalog.places(org)}
+    hidden_fields = {"place_id": hidden, "place": hidden, "place_kind": None, "latitude": None, "longitude": None}
     if anonymised:
-        query = select(Report.reference, Report.created_at, Report.occurred_on, Report.category, Report.status,
+        received_on = dates.day_sql(Report.created_at, tz, session.get_bind().dialect.name).label("received_on")
+        query = select(Report.reference, received_on, Report.occurred_on, Report.category, Report.status,
                        Report.place_id)
     else:
         query = (select(Report.reference, Report.created_at, Report.occurred_on, Report.category, Report.status,
@@ -257,25 +263,16 @@ def _records(session, catalog, org: str, where: list, anonymised: bool, tz=None,
         query = query.add_columns(*_group_sizes(session, tz))
     query = query.where(*where).order_by(Report.created_at, Report.id).execution_options(yield_per=BATCH)
     for row in session.execute(query):
-        place = places.get(row.place_id) if row.place_id else None
-        received = _utc(row.created_at)
-        received_on = received.astimezone(tz).date()
-        record = {
-            "reference": row.reference,
-            "received_on": received_on,
-            "occurred_on": row.occurred_on,
-            "category": row.category,
-            "status": row.status,
-            "place_id": place.id if place else None,
-            "place": place.name("en") if place else None,
-            "place_kind": place.kind if place else None,
-            "city": place.city if place else None,
-            "latitude": place.lat if place else None,
-            "longitude": place.lon if place else None,
-        }
+        if anonymised:
+            received_on = row.received_on
+        else:
+            received = _utc(row.created_at)
+            received_on = received.astimezone(tz).date()
+        record = {"reference": row.reference, "received_on": received_on, "occurred_on": row.occurred_on,
+                  "category": row.category, "status": row.status,
+                  **(place_fields.get(row.place_id, no_place) if row.place_id else no_place)}
         if suppress and _hides(row.place_id, row.occurred_on, row.same_received, row.same_occurred, k):
-            record.update({"place_id": hidden, "place": hidden, "place_kind": None, "latitude": None,
-                           "longitude": None})
+            record.update(hidden_fields)
         if not anonymised:
             pin = row.latitude is not None and row.longitude is not None
             reporter = not row.anonymous
