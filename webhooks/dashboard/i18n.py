@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, timezone
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from flask import Flask, g, request
@@ -251,9 +252,9 @@ def share_text(share: str | None) -> str:
     """bot/stats.py's "12.5%" the locale's way ("12,5 %"); "" (hidden) stays empty."""
     if not share or not share.endswith("%"):
         return share or ""
-    try:
-        value = float(share[:-1]) / 100
-    except ValueError:
+    try:  # Decimal: "18.6" stays 18.6 (a float shows 18.600000000000001)
+        value = Decimal(share[:-1]) / 100
+    except InvalidOperation:
         return share
     return numbers.format_percent(value, locale=get_locale(), decimal_quantization=False)
 
