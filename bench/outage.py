@@ -219,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
             "SELECT i.provider_sid, count(o.id) FROM inbound_messages i LEFT JOIN outbound_messages o "
             f"ON o.in_reply_to_id = i.id AND o.kind = 'reply' WHERE i.provider_sid IN ({sid_list}) "
             "GROUP BY i.provider_sid"))
+        stored_sids = {row[0] for row in stack.rows(
+            f"SELECT provider_sid FROM inbound_messages WHERE provider_sid IN ({sid_list})")}
         spooled_sids = {row[0] for row in stack.rows(
             f"SELECT provider_sid FROM inbound_messages WHERE spooled AND provider_sid IN ({sid_list})")}
         [(rows, stored)] = stack.rows("SELECT count(*), count(DISTINCT provider_sid) FROM inbound_messages "
@@ -227,6 +229,9 @@ def main(argv: list[str] | None = None) -> int:
         left_in_spool = sum(1 for _ in spool_dir.glob("*/*.json")) if spool_dir.exists() else 0
 
     unanswered = sum(1 for r in records if not (r["ok"] and r["reply"]))
+    # The worst kind: the worker got an answer but the message is not in the database.
+    answered_not_stored = sum(1 for sid, r in zip(sids, records) if r["ok"] and r["reply"] and sid not in stored_sids)
+    timed_out = sum(1 for r in records if not r["ok"])
     twice = [(sid, r) for sid, r in zip(sids, records) if r["ok"] and db_replies.get(sid, 0) > r["reply"]]
     twice_answered = len(twice)
     lost = (count - stored) + unanswered
@@ -243,6 +248,7 @@ def main(argv: list[str] | None = None) -> int:
         "messages": count, "rate": args.rate, "duration_s": args.duration,
         "db_stopped_at_s": round(marks["stopped"], 2), "db_back_at_s": round(back, 2),
         "lost": lost, "duplicated": duplicated, "unanswered": unanswered,
+        "answered_not_stored": answered_not_stored, "no_http_answer": timed_out,
         "stored": stored, "stored_via_spool": spooled, "left_in_spool": left_in_spool,
         "spool_drained_s_after_load": drained_after,
         "recovery_s": recovery,
@@ -265,7 +271,8 @@ def main(argv: list[str] | None = None) -> int:
     log("per second (t: n p50/p99 ms): " + "  ".join(f"{w['t']:.0f}:{w['n']} {w['p50_ms']}/{w['p99_ms']}"
                                                      for w in wins))
     print(f"messages {count} at {args.rate}/s; PostgreSQL stopped {marks['stopped']:.1f}s, back {back:.1f}s")
-    print(f"lost {lost} (unanswered {unanswered}), duplicated {duplicated}; stored {stored}, "
+    print(f"lost {lost} (unanswered {unanswered}, of which {timed_out} without an HTTP answer in 15 s; answered but "
+          f"not stored {answered_not_stored}), duplicated {duplicated}; stored {stored}, "
           f"{spooled} through the spool, drained {drained_after}s after the load ended")
     print(f"p99 before {summary['before']['p99_ms']} ms, during {summary['outage']['p99_ms']} ms, "
           f"first 5 s after {summary['first_5s_after']['p99_ms']} ms, later {summary['later']['p99_ms']} ms; "

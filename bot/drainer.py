@@ -22,7 +22,7 @@ from bot import deferred, spool
 
 log = logging.getLogger(__name__)
 
-BATCH = 200
+BATCH = 100
 
 
 @contextmanager
@@ -222,9 +222,12 @@ def run(services, stop: threading.Event, idle: float = 0.5, after_tick=None) -> 
         pause = idle
         if spool.has_pending(spool_dir):
             try:
+                began = time.monotonic()
                 stored, more = drain_once(services)
                 if more:
-                    pause = 0.02 if stored else 1.0  # busy: go on; stuck (database away): wait
+                    # Busy: rest as long as the batch took, so live traffic keeps at least half of the
+                    # CPU and database while the backlog drains. Stuck (database away): wait.
+                    pause = max(0.02, time.monotonic() - began) if stored else 1.0
             except Exception:  # keep draining whatever one bad batch did
                 log.exception("spool drain failed")
                 pause = 1.0
