@@ -2,10 +2,10 @@
 
 `join` is an explicit request to become a member (the app starts the join form); `report_request` only asks
 to make a report (the app starts the report form without taking the text as the description). Permit / ID /
-licence questions and a bare "register" stay `ask_registration`; a message that says what happened stays
-`report_incident`. The messages below are written the way workers text; apart from two the issue quotes and the
-bare keywords, none is a training example (`test_cases_are_not_training_data`), so they show what each backend
-generalises to.
+licence questions, a member's own card / number / status and a bare "register" stay `ask_registration`
+(what joining costs is `join`); a message that says what happened stays `report_incident`. The messages
+below are written the way workers text; apart from two the issue quotes and the bare keywords, none is a
+training example (`test_cases_are_not_training_data`), so they show what each backend generalises to.
 """
 from __future__ import annotations
 
@@ -62,6 +62,17 @@ CASES = [
     ("comment avoir la carte de vendeur", "ask_registration"),
     ("donde saco el permiso para vender", "ask_registration"),
     ("license kaise banega", "ask_registration"),
+    # round 7: what joining costs is join; a member's own card / number / status is ask_registration
+    ("how much does membership cost", "join"),
+    ("kujiunga na chama ni shilingi ngapi", "join"),
+    ("l adhesion au syndicat coute combien", "join"),
+    ("cuanto hay que pagar para hacerse socio", "join"),
+    ("सदस्य बनने में कितना पैसा लगेगा", "join"),
+    ("i lost my member card", "ask_registration"),
+    ("kadi yangu ya uanachama haijafika", "ask_registration"),
+    ("j ai perdu ma carte de membre", "ask_registration"),
+    ("no me llego el carne de socio", "ask_registration"),
+    ("mera sadasya card kab milega", "ask_registration"),
 ]
 IDS = [f"{intent}:{text}" for text, intent in CASES]
 
