@@ -17,7 +17,7 @@ PAGES_FR = (("Aujourd'hui", "/", "[data-figure=new_reports]", "signalements à v
             ("Diffusions", "/broadcasts", "a#bc-new", "Nouvelle diffusion"),
             ("Conversations", "/conversations", "main h1", "Seulement celles reprises"),
             ("Données", "/data", "canvas#chart-category[data-drawn=yes]", "Signalements par catégorie"),
-            ("Téléphone", "/simulator", "#simulator", "Envoyer une position"))
+            ("Téléphone", "/simulator", "#simulator", "Nouveau téléphone"))
 
 
 @pytest.mark.timeout(300)  # nine pages, a compose page and two switches in one browser
