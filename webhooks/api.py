@@ -96,12 +96,14 @@ def _change(item, place_id: str | None = None) -> dict:
     reason = item.get("reason")
     if reason is not None and (not isinstance(reason, str) or len(reason) > 500):
         raise _Bad("reason is a string of at most 500 characters")
+    if not isinstance(item.get("broadcast", False), bool):
+        raise _Bad("broadcast is true or false")
     org = _services().catalog.organizations[g.organization]
     starts, ends = _when(item.get("starts_at"), org), _when(item.get("ends_at"), org)
     if starts and ends and ends <= starts:
         raise _Bad("ends_at must come after starts_at")
     return {"place_id": place_id, "status": status, "starts_at": starts, "ends_at": ends, "reason": reason,
-            "broadcast": bool(item.get("broadcast", False))}
+            "broadcast": item.get("broadcast", False)}
 
 
 def _put(items: list, place_id: str | None = None):

@@ -44,9 +44,12 @@ def _missing(exc):
 def create():
     data = _body()
     services = _services()
+    for field, kind, what in (("name", str, "a string"), ("send", bool, "true or false")):
+        if data.get(field) is not None and not isinstance(data[field], kind):
+            raise broadcasts.BroadcastError(f"{field} must be {what}")
     bid = broadcasts.create_broadcast(
-        services, g.organization, data.get("segment") or {}, data.get("texts") or {}, data.get("template"),
-        created_by=str(data.get("created_by") or "api"), name=str(data.get("name") or ""),
+        services, g.organization, data.get("segment"), data.get("texts") or {}, data.get("template"),
+        created_by=str(data.get("created_by") or "api"), name=data.get("name") or "",
         rate=data.get("rate"), rate_unit=data.get("rate_unit"))
     body = {"id": bid, "preview": broadcasts.preview(services, bid)}
     if data.get("send"):
@@ -59,7 +62,7 @@ def create():
 @token_required
 def preview_draft():
     data = _body()
-    return jsonify(broadcasts.preview(_services(), organization=g.organization, segment=data.get("segment") or {},
+    return jsonify(broadcasts.preview(_services(), organization=g.organization, segment=data.get("segment"),
                                       texts=data.get("texts") or {}, template=data.get("template")))
 
 
@@ -82,7 +85,7 @@ def preview(bid: int):
     return jsonify(broadcasts.preview(_services(), bid))
 
 
-@bp.post("/<int:bid>/<action>")
+@bp.post("/<int:bid>/<any(send, pause, resume, cancel):action>")  # others: 404 by routing
 @token_required
 def act(bid: int, action: str):
     services = _services()

@@ -15,7 +15,9 @@ def init_app(app: Flask) -> None:
         if _wants_page():
             return render_template("dashboard/error.html", code=exc.code, name=exc.name,
                                    description=exc.description), exc.code
-        return jsonify(error=exc.name, message=exc.description, status=exc.code), exc.code
+        # The exception's own headers too (Allow on a 405, WWW-Authenticate, Retry-After), not its HTML type.
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
+        return jsonify(error=exc.name, message=exc.description, status=exc.code), exc.code, headers
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

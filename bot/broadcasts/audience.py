@@ -45,7 +45,8 @@ class Segment:
         raw = dict(raw or {})
 
         def many(name: str) -> tuple[str, ...]:
-            value = raw.pop(name, None) or ()
+            value = raw.pop(name, None)
+            value = () if value is None else value  # {} or 0 is a mistake to report, not "everyone"
             if isinstance(value, str):
                 value = [v for v in value.split(",")]
             if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
@@ -56,7 +57,7 @@ class Segment:
         segment = cls(cities=many("cities"), markets=many("markets"), trades=many("trades"),
                       languages=many("languages"), registered=raw.pop("registered", None),
                       channels=many("channels") or CHANNELS)
-        if segment.registered not in (None, True, False):
+        if segment.registered is not None and not isinstance(segment.registered, bool):  # 0 == False
             raise SegmentError("segment.registered must be true, false or null")
         if set(segment.channels) - set(CHANNELS):
             raise SegmentError(f"segment.channels: only {', '.join(CHANNELS)}")

@@ -50,7 +50,7 @@ def _check_template(template) -> dict | None:
         template = {"content_sid": template}
     if not isinstance(template, dict) or not str(template.get("content_sid", "")).startswith("HX"):
         raise BroadcastError("template.content_sid must be a Content SID (HX...)")
-    variables = template.get("variables") or {}
+    variables = template.get("variables", {})
     if not isinstance(variables, dict) or not all(isinstance(v, str) for v in variables.values()):
         raise BroadcastError("template.variables must be an object of strings")
     return {"content_sid": template["content_sid"], "variables": {str(k): v for k, v in variables.items()}}

@@ -3,6 +3,8 @@ OpenAPI 3.1, every path under /api/v1 is in it, and every request and response o
 every operation (successes and errors) validates against it with openapi-core."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from openapi_core import OpenAPI
 from openapi_core.exceptions import OpenAPIError
@@ -73,7 +75,8 @@ def test_the_description_is_served_valid_and_covers_every_api_route(app, client)
 
 
 def _rule(rule: str) -> str:
-    return rule.replace("<int:bid>", "{id}").replace("<", "{").replace(">", "}")
+    """Flask's /broadcasts/<int:bid>/<any(send, ...):action> as OpenAPI's /broadcasts/{id}/{action}."""
+    return re.sub(r"<(?:[^<>]*:)?(\w+)>", lambda m: "{id}" if m.group(1) == "bid" else "{%s}" % m.group(1), rule)
 
 
 def test_every_operation_answers_as_described(services, client, contract):
@@ -101,7 +104,7 @@ def test_every_operation_answers_as_described(services, client, contract):
 
     listed = api.call("GET", "/api/v1/reports", query={"status": "new", "per_page": 10})
     [report] = listed.get_json()["reports"]
-    assert api.call("GET", "/api/v1/reports", query={"since": "yesterday"}).status_code == 400
+    assert api.call("GET", "/api/v1/reports", query={"since": "yesterday"}, valid=False).status_code == 400
     assert api.call("GET", "/api/v1/reports", query={"page": 0}, valid=False).status_code == 400
     ref = report["reference"]
     assert api.call("PATCH", f"/api/v1/reports/{ref}", json={"status": "verified", "note": "seen"}).status_code == 200
