@@ -4,6 +4,7 @@ every operation (successes and errors) validates against it with openapi-core.""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from openapi_core import OpenAPI
@@ -132,3 +133,11 @@ def test_every_operation_answers_as_described(services, client, contract):
                   for method in item if method in ("get", "put", "post", "patch", "delete")}
     walked = {(method, path) for method, path, _ in api.seen} | {("GET", "/api/v1/openapi.json")}
     assert operations == walked
+
+
+def test_docs_list_every_operation():
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
+    for path, item in description()["paths"].items():
+        for method in item:
+            if method in ("get", "put", "post", "patch", "delete"):
+                assert f"| `{method.upper()}` | `{path}` |" in docs, (method, path)
