@@ -7,6 +7,7 @@ form's `complete` step (a registration, a report) and an organizer's command.
 """
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field, replace
 
@@ -30,6 +31,8 @@ from bot.store import (
     storable,
     strict,
 )
+from nlu.entities import normalize as normalise
+from nlu.language import default_guesser
 
 log = logging.getLogger(__name__)
 
@@ -256,6 +259,7 @@ def route(turn: Turn, store: SessionStore, word: str | None) -> None:
     """A message outside any flow: feature hooks, menu words and numbers, keywords, patterns,
     and finally free text through the NLU."""
     catalog, text = turn.services.catalog, turn.inbound.text
+    _first_language(turn)
     for hook in routes.BEFORE:
         if hook(turn, store, word):
             return
@@ -278,6 +282,33 @@ def route(turn: Turn, store: SessionStore, word: str | None) -> None:
                 handler(turn, store, match)
                 return
         _free_text(turn, store)
+
+
+def _first_language(turn: Turn) -> None:
+    """A worker who never chose a language is answered in the one they write in, when it is one
+    of the organization's and the guess is sure ("nataka kujiunga" to a line whose default is English)."""
+    if (turn.contact and turn.contact.language) or "language" in turn.outcome.contact_changes \
+            or len(turn.org.languages) < 2 or not turn.inbound.text:
+        return
+    guessed = _keyword_language(turn) or default_guesser().guess(
+        turn.inbound.text, turn.org.languages, place_words(turn.services.catalog, turn.org.slug))
+    if guessed and guessed != turn.org.default_language:
+        turn.outcome.contact_changes["language"] = guessed
+
+
+def _keyword_language(turn: Turn) -> str | None:
+    """A one-word message that is a keyword of exactly one of the organization's languages ("habari",
+    "jiunge", "bonjour")."""
+    word = keywords.normalise(turn.inbound.text)
+    catalog = turn.services.catalog
+    langs = {lang for group in catalog.keyword_groups() for lang in turn.org.languages
+             if word in catalog.keywords(group, lang) - catalog.keywords(group, "any")}
+    return langs.pop() if len(langs) == 1 else None
+
+
+@functools.lru_cache(maxsize=64)
+def place_words(catalog, org: str) -> frozenset[str]:
+    return frozenset(w for p in catalog.places(org) for name in p.all_names() for w in normalise(name).split())
 
 
 def _keyword_topic(turn: Turn, text: str) -> str | None:

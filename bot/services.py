@@ -61,6 +61,9 @@ def _fallback_matcher(data_dir: str | None):
 
 def build_nlu(settings: Settings, redis: redis_lib.Redis | None):
     from nlu.client import NluClient
+    from nlu.language import default_guesser
+
+    default_guesser()  # trained now, not on a worker's first message (once per process)
 
     return NluClient(
         settings.rasa_url,
