@@ -138,10 +138,10 @@ def test_organizer_first_day(live, make_page):
     delivered = [m for m in live.standin.messages if m["to"].startswith("+2547220")]
     assert len(delivered) == 3 and all("Gikomba" in m["body"] for m in delivered)
 
+    # Three confiscations at one market on one day are a small group (K=5 by default): an
+    # anonymised file leaves their points out and says how many it left out.
     geo = download_anonymised_geojson(desk, number)
-    assert geo["type"] == "FeatureCollection" and len(geo["features"]) == 3
-    gikomba = live.services.catalog.place("nbo.gikomba")
-    for feature in geo["features"]:
-        assert feature["geometry"]["coordinates"] == [gikomba.lon, gikomba.lat]  # coarsened to the market
-        assert feature["properties"]["category"] == "confiscation"
+    assert geo["type"] == "FeatureCollection"
+    assert geo["streetline"]["suppressed_below"] == 5 and geo["streetline"]["suppressed"] >= 3
+    assert all(f["properties"]["category"] != "confiscation" for f in geo["features"])
     assert not phone.errors and not desk.errors, (phone.errors, desk.errors)
