@@ -41,55 +41,61 @@ def _exclusive(spool_dir: Path):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-class _NoSavepoint:
-    def commit(self):
-        pass
-
-    def rollback(self):
-        pass
+class _Refused(Exception):
+    """The database refused this entry itself (not an outage): its transaction is rolled back."""
 
 
-def _store_one(conn, entry: spool.Entry, savepoint: bool = True):
-    """Store one entry inside a savepoint. Returns ("stored"|"duplicate"|"refused", contact)."""
-    from bot.store import Duplicate, record_outcome, store_inbound
+def _store_one(conn, entry: spool.Entry):
+    """Store one entry in `conn`'s transaction: on PostgreSQL two statements (the live path's
+    single-statement store and finish). Returns ("stored"|"duplicate", contact); raises _Refused."""
+    from bot.store import Duplicate, record_outcome, record_outcome_fast, store_inbound, store_inbound_fast
 
-    savepoint = conn.begin_nested() if savepoint else _NoSavepoint()
+    fast = conn.dialect.name == "postgresql"
     try:
-        inbound_id, contact = store_inbound(conn, entry.inbound, entry.org, spooled=True)
-        record_outcome(conn, inbound_id, contact.id if contact else None, entry.org, entry.inbound,
-                       entry.outcome, entry.outcome.replies)
-        savepoint.commit()
+        store = store_inbound_fast if fast else store_inbound
+        inbound_id, contact = store(conn, entry.inbound, entry.org, spooled=True)
+        contact_id = contact.id if contact else None
+        args = (conn, inbound_id, contact_id, entry.org, entry.inbound, entry.outcome, entry.outcome.replies)
+        if not (fast and record_outcome_fast(*args)):
+            record_outcome(*args)
         return "stored", contact
-    except Duplicate:
-        savepoint.rollback()
+    except Duplicate:  # its contact touch stays: harmless, the same as a live repeat
         return "duplicate", None
     except DBAPIError as exc:
         if spool.connection_lost(exc):
             raise
-        savepoint.rollback()
-        log.error("spooled %s refused by the database, set aside: %s", entry.inbound.sid, exc)
-        return "refused", None
+        raise _Refused(str(exc)) from exc
+
+
+def _one_each(services, entries: list[spool.Entry]) -> list[tuple]:
+    results = []
+    for entry in entries:
+        try:
+            with services.engine.begin() as conn:
+                results.append((entry, *_store_one(conn, entry)))
+        except _Refused as exc:
+            log.error("spooled %s refused by the database, set aside: %s", entry.inbound.sid, exc)
+            results.append((entry, "refused", None))
+    return results
 
 
 def _store_batch(services, entries: list[spool.Entry]) -> list[tuple] | None:
-    """All entries in one transaction (a savepoint each); None when the database is unreachable."""
-    results = []
+    """All entries in one transaction; when the database refuses one of them, one transaction
+    each. None when the database is unreachable."""
     try:
-        if services.engine.dialect.name == "sqlite":  # pysqlite's SAVEPOINTs are unreliable: one each
-            for entry in entries:
-                with services.engine.begin() as conn:
-                    results.append((entry, *_store_one(conn, entry, savepoint=False)))
-        else:
+        if services.engine.dialect.name == "sqlite":  # one writer anyway: keep transactions short
+            return _one_each(services, entries)
+        try:
             with services.engine.begin() as conn:
-                for entry in entries:
-                    results.append((entry, *_store_one(conn, entry)))
+                return [(entry, *_store_one(conn, entry)) for entry in entries]
+        except _Refused:
+            return _one_each(services, entries)
     except (DBAPIError, PoolTimeout) as exc:
         if not spool.connection_lost(exc):
             raise
         spool.mark_down(services.engine)
         log.warning("spool replay paused, database unavailable: %s", exc)
         return None
-    return results
 
 
 def _settle(services, results: list[tuple]) -> int:

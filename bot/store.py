@@ -216,12 +216,12 @@ def _pg_store(channel: str):
             .select_from(contact.outerjoin(message, true())))
 
 
-def store_inbound_fast(conn: Connection, inbound: Inbound, org: str | None):
-    """store_inbound in one statement; `conn` in autocommit. PostgreSQL only."""
+def store_inbound_fast(conn: Connection, inbound: Inbound, org: str | None, spooled: bool = False):
+    """store_inbound in one statement; `conn` in autocommit (or a batch's transaction). PostgreSQL only."""
     if not (org and inbound.phone):
-        return store_inbound(conn, inbound, org)
+        return store_inbound(conn, inbound, org, spooled=spooled)
     now = utcnow()
-    params = inbound_row(inbound, org, None)
+    params = inbound_row(inbound, org, None, spooled)
     del params["contact_id"]
     params.update(c_organization=org, c_phone=inbound.phone, c_created_at=now, c_updated_at=now,
                   c_profile_name=inbound.profile_name, c_whatsapp_id=inbound.wa_id, c_opted_out=False,

@@ -397,3 +397,28 @@ def test_a_report_finished_during_the_outage_is_saved_when_the_database_returns(
     assert [m["body"] for m in pushed] == [text_of(services, "report.received", ref=report.reference)]
     assert stored(services, OutboundMessage) >= 6  # the replies of the form, the last one included
 
+
+
+def test_a_spooled_message_the_database_refuses_is_set_aside_and_the_rest_stored(line):
+    """An organization removed from content while its messages sat in the spool: the foreign key
+    refuses them; the batch goes on one by one and keeps the file for a human."""
+    from bot.inbound import Inbound
+    from bot.outcome import Outcome
+
+    services, _ = line
+    spool_dir = services.settings.spool_dir
+
+    def spooled(n: int, org: str) -> None:
+        phone = f"+25471160{n:04d}"
+        inbound = Inbound(sid=f"SM{n:032x}", channel="sms", from_address=phone, to_address="+254709990001",
+                          phone=phone, to_number="+254709990001", body="hi", raw={"Body": "hi"})
+        assert spool.reserve(spool_dir, inbound, org)
+        spool.complete(spool_dir, inbound, org, Outcome())
+
+    for n in range(5):
+        spooled(n, "nairobi-vendors" if n != 2 else "gone-org")
+    assert drainer.drain_once(services) == (4, False)
+
+    assert stored(services, InboundMessage) == 4
+    assert [p.name.split("-", 1)[1] for p in (spool_dir / spool.BAD).iterdir()] == [f"SM{2:032x}.json"]
+    assert spool.pending(spool_dir) == [] and not spool.has_pending(spool_dir)
