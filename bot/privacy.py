@@ -191,3 +191,19 @@ def forget_member(services, organization: str, number: str, *, user_id: int, rea
     if contact_id is None:
         return None
     return erase(services, organization, contact_id, user_id=user_id, by="admin", reason=reason)
+
+
+def erase_or_queue(services, organization: str, contact_id: int) -> dict | None:
+    """FORGET's erasure right after the reply is recorded; if the database fails at that moment the
+    worker was already told, so the erasure goes to the RQ queue and is retried until it is done."""
+    try:
+        return erase(services, organization, contact_id)
+    except Exception as exc:  # noqa: BLE001
+        if services.queue is None:
+            raise
+        from rq import Retry
+
+        log.warning("forget: erasure of contact %s queued after %s", contact_id, exc)
+        services.queue.enqueue("bot.tasks.forget_contact", organization, contact_id,
+                               retry=Retry(max=10, interval=[10, 60, 300, 900, 3600]))
+        return None

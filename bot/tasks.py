@@ -39,3 +39,11 @@ def download_media(media_id: int, services=None) -> str:
     final = job is None or not job.retries_left
     with _services(services) as built:
         return media.download(built, media_id, final=final)
+
+
+def forget_contact(organization: str, contact_id: int, services=None) -> dict | None:
+    """FORGET's erasure when it could not run right after the reply (bot.privacy.erase_or_queue)."""
+    from bot import privacy
+
+    with _services(services) as built:
+        return privacy.erase(built, organization, contact_id)

@@ -31,7 +31,7 @@ class ForgetFlow(Flow):
 
     def erase(self, ctx: FlowContext, turn, store=None) -> dict:
         org, contact_id = turn.org.slug, turn.contact.id
-        turn.outcome.after_record.append(lambda services: privacy.erase(services, org, contact_id))
+        turn.outcome.after_record.append(lambda services: privacy.erase_or_queue(services, org, contact_id))
         return {}
 
 

@@ -212,3 +212,23 @@ def test_mydata_tells_a_member_what_is_held(live):
     assert reply.startswith(first) and "0 reports" in reply and "Consent v1 on" in reply and "FORGET" in reply
     other = Phone(app.test_client(), "+254711870006")
     assert other.send("MYDATA") == text(services, "mydata.contact", "en", days=90)
+
+
+def test_an_erasure_the_database_refuses_right_after_the_reply_is_queued_and_done_later(live, make_settings):
+    from rq import SimpleWorker
+
+    from bot.privacy import erase_or_queue
+
+    services, app = live
+    worker = Phone(app.test_client(), "+254711870007")
+    register(worker, "Queued Kestrel")
+    [contact] = rows(services, Contact)
+    # The same Redis, a database that is not there: the erasure cannot run now.
+    away = build_services(make_settings(database_url="postgresql+psycopg://postgres@127.0.0.1:9/none"))
+    try:
+        assert erase_or_queue(away, "nairobi-vendors", contact.id) is None
+    finally:
+        away.close()
+    assert traces(services, ("254711870007", "Kestrel"))  # not yet
+    SimpleWorker([services.queue], connection=services.redis).work(burst=True)  # tasks use `services`
+    assert traces(services, ("254711870007", "Kestrel")) == []
