@@ -232,3 +232,23 @@ def test_an_erasure_the_database_refuses_right_after_the_reply_is_queued_and_don
     assert traces(services, ("254711870007", "Kestrel"))  # not yet
     SimpleWorker([services.queue], connection=services.redis).work(burst=True)  # tasks use `services`
     assert traces(services, ("254711870007", "Kestrel")) == []
+
+
+@pytest.mark.parametrize("to, lang, first, words", [
+    ("+254709990001", "sw", ("hello", "5", "2"), ("nisahau", "ndiyo")),
+    ("+221338990001", "fr", ("bonjour",), ("effacer mes données", "oui")),
+    ("+59829990001", "es", ("hola",), ("borrar mis datos", "sí")),
+    ("+912067990001", "hi", ("नमस्ते",), ("मेरा डेटा हटाओ", "हाँ")),
+])
+def test_forget_in_each_language(live, to, lang, first, words):
+    services, app = live
+    number = "+2547118700" + str(10 + ["sw", "fr", "es", "hi"].index(lang))
+    worker = Phone(app.test_client(), number, to=to)
+    for body in first:
+        worker.send(body)
+    org = services.catalog.org_for_number(to).slug
+    ask, done = worker.send(words[0]), worker.send(words[1])
+    assert ask.startswith(text(services, "forget.confirm", lang, org=org,
+                               forget_confirm=services.catalog.choice_text("forget_confirm", lang, "sms"))[:20])
+    assert done == text(services, "forget.done", lang, org=org)
+    assert traces(services, (number.lstrip("+"),)) == []
