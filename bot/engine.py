@@ -290,10 +290,17 @@ def _first_language(turn: Turn) -> None:
     if (turn.contact and turn.contact.language) or "language" in turn.outcome.contact_changes \
             or len(turn.org.languages) < 2 or not turn.inbound.text:
         return
-    guessed = _keyword_language(turn) or default_guesser().guess(
-        turn.inbound.text, turn.org.languages, place_words(turn.services.catalog, turn.org.slug))
+    guessed = _keyword_language(turn)
+    key = (turn.org.slug, turn.contact.id if turn.contact else None, turn.inbound.phone)
+    if guessed is None and key not in turn.services.memo["language"]:  # the first message of some words decides
+        guessed = default_guesser().guess(turn.inbound.text, turn.org.languages,
+                                          place_words(turn.services.catalog, turn.org.slug))
+        if len(turn.inbound.text.split()) >= 2:
+            turn.services.remember("language", key)
     if guessed and guessed != turn.org.default_language:
         turn.outcome.contact_changes["language"] = guessed
+
+
 
 
 def _keyword_language(turn: Turn) -> str | None:

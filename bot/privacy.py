@@ -164,24 +164,17 @@ def returning_opt_out(services, organization: str, phone: str):
     return at.opted_out_at or at.forgotten_at
 
 
-# Contact ids already found not to be a forgotten opt-out (per process; insertion-ordered, oldest dropped).
-_CHECKED: dict[tuple[str, int, str], None] = {}
-_CHECKED_MAX = 200_000
-
-
 def opted_out_again(turn) -> bool:
     """For the engine: True when this sender is a forgotten worker who had opted out; the opt-out
     goes onto the new contact row with this message's outcome."""
     if turn.contact is None or turn.contact.opted_out or turn.outcome.offline:
         return False
-    key = (turn.org.slug, turn.contact.id, turn.inbound.phone)
-    if key in _CHECKED:  # a contact row is checked once: a forgotten number comes back as a new row
+    key, checked = (turn.org.slug, turn.contact.id), turn.services.memo["forgotten"]
+    if key in checked:  # a contact row is checked once: a forgotten number comes back as a new row
         return False
     at = returning_opt_out(turn.services, turn.org.slug, turn.inbound.phone)
     if at is None:
-        _CHECKED[key] = None
-        while len(_CHECKED) > _CHECKED_MAX:
-            _CHECKED.pop(next(iter(_CHECKED)))
+        turn.services.remember("forgotten", key)
         return False
     turn.outcome.contact_changes.update(opted_out=True, opted_out_at=at)
     return True

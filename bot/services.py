@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import redis as redis_lib
@@ -27,6 +27,15 @@ class Services:
     catalog: Catalog
     nlu: object  # nlu.client.NluClient
     sender: Sender
+    # What this process already checked once per contact ("language", "forgotten"): bounded memos.
+    memo: dict = field(default_factory=lambda: {"language": {}, "forgotten": {}})
+
+    def remember(self, memo: str, key, limit: int = 200_000) -> None:
+        """Note `key` as done in one of the per-process memos; the oldest go first past `limit`."""
+        done = self.memo[memo]
+        done[key] = None
+        while len(done) > limit:
+            done.pop(next(iter(done)))
 
     def close(self) -> None:
         self.engine.dispose()
