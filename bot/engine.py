@@ -301,8 +301,6 @@ def _first_language(turn: Turn) -> None:
         turn.outcome.contact_changes["language"] = guessed
 
 
-
-
 def _keyword_language(turn: Turn) -> str | None:
     """A one-word message that is a keyword of exactly one of the organization's languages ("habari",
     "jiunge", "bonjour")."""
