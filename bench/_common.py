@@ -350,7 +350,7 @@ def signed_post(path: str, form: dict, host: str = "127.0.0.1", token: str = AUT
 
 # --- load generator --------------------------------------------------------------------------
 
-class _Conn(asyncio.Protocol):
+class Conn(asyncio.Protocol):
     """One keep-alive HTTP/1.1 client connection; one request in flight at a time."""
 
     def __init__(self):
@@ -425,8 +425,8 @@ async def _run_load(port: int, requests: list[bytes], concurrency: int, duration
     perf = time.perf_counter
     stop_at = perf() + duration if duration else None
 
-    async def connect() -> _Conn:
-        _, conn = await loop.create_connection(_Conn, "127.0.0.1", port)
+    async def connect() -> Conn:
+        _, conn = await loop.create_connection(Conn, "127.0.0.1", port)
         result.connects += 1
         return conn
 

@@ -28,6 +28,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from _common import ROOT, CpuMeter, Gunicorn, Stack, app_env, latency_summary, log, percentile  # noqa: E402
+from _common import Conn  # noqa: E402  one keep-alive HTTP/1.1 connection, one request at a time
 from inbound import Messages  # noqa: E402
 
 P99_GOAL_MS = 250.0
@@ -35,47 +36,10 @@ RECOVERY_GOAL_S = 5.0
 TWILIO_TIMEOUT = 15.0
 
 
-class Client(asyncio.Protocol):
-    """One keep-alive HTTP/1.1 connection, one request at a time (as bench/_common's, open-loop)."""
-
-    def __init__(self):
-        self.transport, self.buf, self.need, self.waiter, self.closed = None, bytearray(), -1, None, False
-
-    def connection_made(self, transport):
-        self.transport = transport
-
-    def connection_lost(self, exc):
-        self.closed = True
-        if self.waiter and not self.waiter.done():
-            self.waiter.set_exception(ConnectionError("closed"))
-
-    def data_received(self, data):
-        self.buf += data
-        if self.need < 0:
-            end = self.buf.find(b"\r\n\r\n")
-            if end < 0:
-                return
-            head = bytes(self.buf[:end]).lower()
-            at = head.find(b"content-length:")
-            length = int(head[at + 15:head.find(b"\r\n", at) if head.find(b"\r\n", at) > 0 else len(head)]) \
-                if at >= 0 else 0
-            self.need = end + 4 + length
-        if len(self.buf) >= self.need and self.waiter and not self.waiter.done():
-            response = bytes(self.buf[:self.need])
-            del self.buf[:self.need]
-            self.need = -1
-            self.waiter.set_result(response)
-
-    def request(self, data: bytes) -> asyncio.Future:
-        self.waiter = asyncio.get_running_loop().create_future()
-        self.transport.write(data)
-        return self.waiter
-
-
 async def open_loop(port: int, requests: list[bytes], rate: float, events: list, t0_box: list) -> list[dict]:
     """Send request i at t0 + i/rate; returns one record per request: sent (s from t0), latency, ok."""
     loop = asyncio.get_running_loop()
-    idle: list[Client] = []
+    idle: list[Conn] = []
     records: list[dict] = [None] * len(requests)  # type: ignore[list-item]
     t0 = time.perf_counter()
     t0_box.append(t0)
@@ -87,7 +51,7 @@ async def open_loop(port: int, requests: list[bytes], rate: float, events: list,
         async def exchange():
             nonlocal conn
             if conn is None or conn.closed:
-                _, conn = await loop.create_connection(Client, "127.0.0.1", port)
+                _, conn = await loop.create_connection(Conn, "127.0.0.1", port)
             return await conn.request(data)
 
         try:
