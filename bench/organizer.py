@@ -72,8 +72,8 @@ def floor(services, count: int) -> tuple[float, int, float]:
 
 
 def export(services, fmt: str) -> tuple[float, int, int, float]:
-    from bot.exports import export_reports
-    from bot.stats import ReportFilters
+    from bot.desk.exports import export_reports
+    from bot.desk.stats import ReportFilters
 
     t0, c0 = time.perf_counter(), time.process_time()
     made = export_reports(services, ORG, fmt, ReportFilters(), anonymised=True, via="bench")
@@ -89,7 +89,7 @@ def pages(services, rounds: int) -> dict:
     """Wall ms per page (best of `rounds`), signed in as an organizer, and the ratio to /login."""
     import re
 
-    from bot.accounts import create_user
+    from bot.desk.accounts import create_user
     from webhooks import create_app
 
     password = "bench-password-123"

@@ -5,7 +5,7 @@ import json
 
 import click
 
-from bot.answers.cli import market, relief
+from bot.line.answers.cli import market, relief
 from bot.broadcasts.cli import broadcast
 from bot.settings import ROOT, Settings
 
@@ -60,8 +60,7 @@ def worker(burst: bool) -> None:
 @cli.command("replay-spool")
 def replay_spool() -> None:
     """Store messages spooled while the database was unreachable."""
-    from bot import spool
-
+    from bot.line import spool
     services = _services()
     click.echo(f"{spool.replay(services)} spooled messages stored")
     services.close()
@@ -77,7 +76,7 @@ def token() -> None:
 @click.argument("name")
 def token_create(organization: str, name: str) -> None:
     """Create a token for ORGANIZATION; it is printed once and stored hashed."""
-    from bot.tokens import create_token
+    from bot.desk.tokens import create_token
 
     services = _services()
     try:
@@ -92,7 +91,7 @@ def token_create(organization: str, name: str) -> None:
 @click.argument("organization")
 @click.argument("name")
 def token_revoke(organization: str, name: str) -> None:
-    from bot.tokens import revoke
+    from bot.desk.tokens import revoke
 
     services = _services()
     click.echo(f"{revoke(services, organization, name)} token(s) revoked")
@@ -113,7 +112,7 @@ def user() -> None:
               confirmation_prompt=True, help="Asked for when not given (or set STREETLINE_PASSWORD).")
 def user_create(organization: str, email: str, name: str, role: str, password: str) -> None:
     """Create an account; the first one of an organization should be --role admin."""
-    from bot.accounts import AccountError, create_user
+    from bot.desk.accounts import AccountError, create_user
 
     services = _services()
     try:
@@ -131,7 +130,7 @@ def user_create(organization: str, email: str, name: str, role: str, password: s
               confirmation_prompt=True)
 def user_password(email: str, password: str) -> None:
     """Set a new password for an account."""
-    from bot.accounts import AccountError, set_password
+    from bot.desk.accounts import AccountError, set_password
 
     services = _services()
     try:
@@ -147,7 +146,7 @@ def user_password(email: str, password: str) -> None:
 @click.argument("email")
 def user_disable(email: str) -> None:
     """Disable an account: it cannot sign in, and its open sessions end at once."""
-    from bot.accounts import AccountError, disable_user
+    from bot.desk.accounts import AccountError, disable_user
 
     services = _services()
     try:
@@ -165,7 +164,7 @@ def user_demo(password: str) -> None:
     """Create admin@<org>.demo for each demo organization that has no account yet (never in production)."""
     from sqlalchemy import select
 
-    from bot.accounts import create_user
+    from bot.desk.accounts import create_user
     from bot.models import User
 
     settings = Settings.from_env()
@@ -185,7 +184,7 @@ def user_demo(password: str) -> None:
 
 @cli.group()
 def demo() -> None:
-    """The demo history of a demo organization (bot/demo.py; never in production)."""
+    """The demo history of a demo organization (bot/desk/demo.py; never in production)."""
 
 
 def _demo_orgs(services, organizations: tuple[str, ...], every: bool) -> list[str]:
@@ -204,8 +203,7 @@ def demo_load(organizations: tuple[str, ...], every: bool, if_missing: bool) -> 
     """Twelve weeks of members, reports, closures, a broadcast and a taken-over conversation."""
     import time
 
-    from bot import demo as history
-
+    from bot.desk import demo as history
     services = _services()
     try:
         for org in _demo_orgs(services, organizations, every):
@@ -227,8 +225,7 @@ def demo_load(organizations: tuple[str, ...], every: bool, if_missing: bool) -> 
 @click.option("--all", "every", is_flag=True, help="Every demo organization in content/.")
 def demo_clear(organizations: tuple[str, ...], every: bool) -> None:
     """Remove exactly the rows demo loads made for each ORGANIZATION."""
-    from bot import demo as history
-
+    from bot.desk import demo as history
     services = _services()
     try:
         for org in _demo_orgs(services, organizations, every):
@@ -255,7 +252,7 @@ def health() -> None:
 @click.option("--include-failed", is_flag=True, help="Also retry downloads that failed.")
 def media_pending(include_failed: bool) -> None:
     """Download report attachments recorded while the queue was down (or whose queued job was lost)."""
-    from bot.media import run_pending
+    from bot.line.media import run_pending
 
     services = _services()
     counts = run_pending(services, include_failed=include_failed)
@@ -282,7 +279,7 @@ for command in (market, relief, broadcast):  # live data and broadcasts have the
 @click.option("--reason", default=None, help="Why the reporters' details are needed (audited).")
 def export(organization, fmt, out, status, category, market, date_from, date_to, full, reason) -> None:
     """Export ORGANIZATION's reports, anonymised unless --full; every export is audited."""
-    from bot.exports import ExportError, FilterError, ReportFilters, export_reports
+    from bot.desk.exports import ExportError, FilterError, ReportFilters, export_reports
 
     services = _services()
     try:

@@ -39,7 +39,7 @@ def build_engine(url: str) -> Engine:
 
 def _local_date(stamp: str | None, zone: str) -> str | None:
     """SQLite has no time zones: local_date(created_at, 'Africa/Nairobi') in Python (UTC text in,
-    'YYYY-MM-DD' out), the same day PostgreSQL's timezone() gives (bot/answers/dates.day_sql)."""
+    'YYYY-MM-DD' out), the same day PostgreSQL's timezone() gives (bot/line/answers/dates.day_sql)."""
     if stamp is None:
         return None
     moment = datetime.fromisoformat(stamp)

@@ -10,7 +10,7 @@ from rq import Queue
 from sqlalchemy.orm import sessionmaker
 
 from bot.db import build_engine
-from bot.sender import Sender, build_sender
+from bot.providers.sender import Sender, build_sender
 from bot.settings import Settings
 from content import Catalog, load_catalog
 

@@ -65,7 +65,7 @@ class Settings:
     redis_timeout: float = 0.5
     media_dir: Path = VAR / "media"
     media_max_bytes: int = 10 * 1024 * 1024
-    # Hosts a MediaUrl may name; only these get the Twilio credentials (bot/media_fetch.py).
+    # Hosts a MediaUrl may name; only these get the Twilio credentials (bot/providers/twilio/media_fetch.py).
     media_allowed_hosts: tuple[str, ...] = ("api.twilio.com",)
     # Where those may redirect (Twilio's media CDN, short-lived signed URLs): fetched without credentials.
     media_redirect_hosts: tuple[str, ...] = ("mms.twiliocdn.com", "media.twiliocdn.com",

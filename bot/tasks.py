@@ -29,12 +29,11 @@ def _services(services=None):
 
 
 def download_media(media_id: int, services=None) -> str:
-    """Download one report attachment (bot.media.download). Raises to make RQ retry; the last
+    """Download one report attachment (bot.line.media.download). Raises to make RQ retry; the last
     attempt marks the row failed."""
     from rq import get_current_job
 
-    from bot import media
-
+    from bot.line import media
     job = get_current_job()
     final = job is None or not job.retries_left
     with _services(services) as built:
@@ -42,8 +41,7 @@ def download_media(media_id: int, services=None) -> str:
 
 
 def forget_contact(organization: str, contact_id: int, services=None) -> dict | None:
-    """FORGET's erasure when it could not run right after the reply (bot.privacy.erase_or_queue)."""
-    from bot import privacy
-
+    """FORGET's erasure when it could not run right after the reply (bot.line.privacy.erase_or_queue)."""
+    from bot.line import privacy
     with _services(services) as built:
         return privacy.erase(built, organization, contact_id)

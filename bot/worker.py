@@ -1,6 +1,6 @@
 """The worker process (`python -m bot.cli worker`, the Procfile's worker): an RQ worker for media
 downloads, plus one background thread that drains the spool into the database after an outage
-(bot/drainer.py) and, every minute, re-queues report media whose download job was lost."""
+(bot/line/drainer.py) and, every minute, re-queues report media whose download job was lost."""
 from __future__ import annotations
 
 import logging
@@ -15,8 +15,7 @@ SWEEP_SECONDS = 60.0
 def sweep_media(services) -> int:
     """Queue again the attachments left pending (queue down) or queued with a lost job (Redis
     lost); returns how many were queued."""
-    from bot import media
-
+    from bot.line import media
     ids = media.pending_ids(services)
     return media.enqueue_downloads(services, ids) if ids else 0
 
@@ -42,8 +41,8 @@ class Background:
             log.warning("media sweep skipped: %s", exc)
 
     def _run(self) -> None:
-        from bot import drainer
-        from bot.sessions import mirror_opt_outs
+        from bot.line import drainer
+        from bot.line.sessions import mirror_opt_outs
 
         try:
             mirror_opt_outs(self.services)
@@ -71,8 +70,7 @@ def main(burst: bool = False) -> None:
     if services.redis is None:
         raise SystemExit("REDIS_URL is required for the worker")
     try:  # the daily retention purge, on RQ's scheduler (run by this worker: with_scheduler=True)
-        from bot import retention
-
+        from bot.desk import retention
         retention.schedule(services.queue)
     except Exception as exc:  # Redis away at start: the next start schedules it
         log.warning("retention purge not scheduled: %s", exc)

@@ -102,7 +102,7 @@ class Organization:
     # An IANA zone name (checked against zoneinfo at load): what "today" and a report's day mean.
     timezone: str = "UTC"
     # How long message bodies (of non-members and finished conversations) and report media are kept:
-    # org.yaml `retention: {messages_days: 90, media_days: 180}` (bot/retention.py purges daily).
+    # org.yaml `retention: {messages_days: 90, media_days: 180}` (bot/desk/retention.py purges daily).
     retention_messages_days: int = 90
     retention_media_days: int = 180
 

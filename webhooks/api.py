@@ -15,8 +15,8 @@ from datetime import datetime
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from bot import live
-from bot.answers.dates import zone
+from bot.line import live
+from bot.line.answers.dates import zone
 from bot.models import MARKET_STATES
 from webhooks import openapi
 from webhooks.auth import token_required

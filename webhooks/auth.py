@@ -6,7 +6,7 @@ from functools import wraps
 
 from flask import current_app, g, jsonify, request
 
-from bot.tokens import organization_for
+from bot.desk.tokens import organization_for
 
 
 def token_required(view):

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from bot import reports
+from bot.line import reports
 from webhooks.auth import token_required
 
 bp = Blueprint("reports_api", __name__, url_prefix="/api/v1/reports")

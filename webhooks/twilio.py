@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot.delivery import record_status
-from bot.engine import receive
-from bot.inbound import BadInbound, Inbound, parse_status
+from bot.line.delivery import record_status
+from bot.line.engine import receive
+from bot.providers.twilio.inbound import BadInbound, Inbound, parse_status
 from webhooks.signature import twilio_signed
 
 bp = Blueprint("twilio", __name__, url_prefix="/webhooks/twilio")

@@ -58,7 +58,6 @@ def create(organization, texts, markets, cities, trades, languages, channels, re
            variables, name, rate, rate_unit, created_by, send_now):
     """Create a broadcast (a draft unless --send) and print its preview."""
     from bot import broadcasts
-
     def pairs(items, what):
         out = {}
         for item in items:
@@ -93,7 +92,6 @@ def create(organization, texts, markets, cities, trades, languages, channels, re
 def preview_cmd(broadcast_id):
     """Recipients per channel and language, and the cost in SMS segments."""
     from bot import broadcasts
-
     services = _services()
     try:
         _print_preview(broadcasts.preview(services, broadcast_id))
@@ -105,7 +103,6 @@ def preview_cmd(broadcast_id):
 
 def _action(name: str, broadcast_id: int, **kw) -> None:
     from bot import broadcasts
-
     services = _services()
     try:
         result = getattr(broadcasts, name)(services, broadcast_id, **kw)
@@ -178,7 +175,6 @@ def _bar(p: dict, width: int = 30) -> str:
 def status_cmd(broadcast_id, watch, interval, as_json):
     """Progress: queued, sent, delivered, failed, skipped, with reasons."""
     from bot import broadcasts
-
     services = _services()
     try:
         while True:
@@ -207,7 +203,6 @@ def status_cmd(broadcast_id, watch, interval, as_json):
 @click.option("--org", "organization", required=True)
 def list_cmd(organization):
     from bot import broadcasts
-
     services = _services()
     for b in broadcasts.list_broadcasts(services, organization):
         click.echo(f"{b['id']:6} {b['state']:10} {b['created_at'][:19]} {b['name']}")

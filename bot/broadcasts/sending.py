@@ -41,7 +41,7 @@ from bot.broadcasts.service import message_text
 from bot.broadcasts.status import mark_contact
 from bot.broadcasts.sweeper import mark_alive
 from bot.models import Broadcast, BroadcastRecipient, Contact, OutboundMessage, StatusEvent, utcnow
-from bot.sender import Outgoing, TwilioSender, build_sender
+from bot.providers.sender import Outgoing, TwilioSender, build_sender
 from content.sms import segment_info
 
 log = logging.getLogger(__name__)
@@ -427,7 +427,7 @@ def _insert(conn, table):
 def catch_up(conn, sids: list[str]) -> None:
     """Status callbacks that arrived before the SID was written: apply the furthest one now."""
     from bot.broadcasts.status import on_status
-    from bot.statuses import RANK
+    from bot.providers.twilio.statuses import RANK
 
     events = conn.execute(select(StatusEvent.provider_sid, StatusEvent.status, StatusEvent.error_code)
                           .where(StatusEvent.provider_sid.in_(sids))).all()

@@ -12,7 +12,7 @@ __all__ = ["User", "AuditEvent", "Handover"]
 
 
 class User(Base):
-    """An organizer or admin of one organization. Passwords are argon2id hashes (bot/accounts.py)."""
+    """An organizer or admin of one organization. Passwords are argon2id hashes (bot/desk/accounts.py)."""
 
     __tablename__ = "users"
 

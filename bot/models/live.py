@@ -74,7 +74,7 @@ class ReliefDistribution(Base):
 class PendingBroadcast(Base):
     """A change an organizer asked to tell the members about. An SMS command turns it into a
     broadcast at once (status "sent", or "failed"); one asked for through the markets API stays
-    "pending" until an organizer sends it (bot/announce.py)."""
+    "pending" until an organizer sends it (bot/broadcasts/announce.py)."""
 
     __tablename__ = "pending_broadcasts"
 

@@ -1,5 +1,5 @@
 """What remains of a worker who asked to be forgotten: nothing but a keyed hash of the number, and
-only when they had opted out, so that the opt-out outlives the erasure (bot/privacy.py)."""
+only when they had opted out, so that the opt-out outlives the erasure (bot/line/privacy.py)."""
 from __future__ import annotations
 
 from datetime import datetime

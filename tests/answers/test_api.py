@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 
 from bot.models import MarketStatus, PendingBroadcast
-from bot.tokens import create_token
+from bot.desk.tokens import create_token
 
 
 def auth(token):

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from sqlalchemy import insert
 
-from bot.answers import dates
+from bot.line.answers import dates
 from bot.broadcasts.sending import drain
 from bot.models import Broadcast, Contact, MarketStatus, Member, PendingBroadcast, ReliefDistribution, utcnow
 from tests.answers.conftest import ORGANIZERS

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.answers import dates
+from bot.line.answers import dates
 from bot.models import MarketStatus
 from tests.answers.conftest import ORGANIZERS
 from tests.answers.test_organizer import rows

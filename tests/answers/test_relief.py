@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot import live
-from bot.answers import dates
+from bot.line import live
+from bot.line.answers import dates
 from tests.answers.conftest import ORG_LANGS
 
 

@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timezone
 
 import pytest
 
-from bot.answers import dates, paging, places
+from bot.line.answers import dates, paging, places
 from content import load_catalog
 from content.sms import segment_info
 from nlu.types import Entity, NluResult

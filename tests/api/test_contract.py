@@ -14,7 +14,7 @@ from openapi_spec_validator import validate
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from bot.tokens import create_token
+from bot.desk.tokens import create_token
 from tests.conftest import Phone
 from webhooks.openapi import description
 

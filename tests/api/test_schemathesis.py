@@ -11,7 +11,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from werkzeug.serving import make_server
 
-from bot.tokens import create_token
+from bot.desk.tokens import create_token
 from webhooks import create_app
 from webhooks.openapi import description
 
@@ -26,7 +26,7 @@ EXCLUDED = [schemathesis.checks.positive_data_acceptance]
 def live_api(services):
     """The app served over HTTP with a token of one organization and a little data to find."""
     from bot.broadcasts import create_broadcast
-    from bot.reports import create_report  # noqa: F401  (reports come in through the webhook below)
+    from bot.line.reports import create_report  # noqa: F401  (reports come in through the webhook below)
 
     token = create_token(services, "nairobi-vendors", "schemathesis")
     create_broadcast(services, "nairobi-vendors", {}, {"en": "Meeting at Gikomba on Friday"}, name="draft")

@@ -1,4 +1,4 @@
-"""The demo history (bot/demo.py) on PostgreSQL: `demo load` fills the pages with twelve weeks of a demo
+"""The demo history (bot/desk/demo.py) on PostgreSQL: `demo load` fills the pages with twelve weeks of a demo
 organization's life made through the real services, `demo clear` removes exactly that and nothing else,
 and neither runs in production or for a real organization."""
 from __future__ import annotations
@@ -10,11 +10,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot import demo
+from bot.desk import demo
 from bot.models import (Broadcast, BroadcastRecipient, Contact, Handover, Member, MarketStatus, Report,
                         ReportCluster, ReportEvent, ReportMedia, utcnow)
-from bot.reports import STATUSES, create_report
-from bot.accounts import create_user
+from bot.line.reports import STATUSES, create_report
+from bot.desk.accounts import create_user
 from tests.dashboard.conftest import PASSWORD, signed_in_as
 
 ORG = "nairobi-vendors"

@@ -1,4 +1,4 @@
-"""bot/exports.py and bot/stats.py on a real database: formats parse, anonymised files hold nothing
+"""bot/desk/exports.py and bot/desk/stats.py on a real database: formats parse, anonymised files hold nothing
 personal, places are coarsened, formulas are neutralised, the organization boundary holds, every
 export is audited, and the figures match the rows."""
 from __future__ import annotations
@@ -14,10 +14,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from bot.accounts import create_user
-from bot.exports import ExportError, csv_cell, export_reports
+from bot.desk.accounts import create_user
+from bot.desk.exports import ExportError, csv_cell, export_reports
 from bot.models import Member, Report
-from bot.stats import FilterError, ReportFilters, chart_filters, figures
+from bot.desk.stats import FilterError, ReportFilters, chart_filters, figures
 from tests.dashboard.test_data import NAIROBI, PUNE, TODAY, add_report, audits, seed
 
 ALL = ReportFilters()
@@ -125,11 +125,11 @@ def test_xlsx_keeps_text_as_text_and_dates_as_dates(services, seeded):
 
 
 def test_xlsx_rows_hold_any_text_as_text():
-    """bot/xlsx_rows.py writes the sheet's XML itself: formulas stay text, XML and control characters
+    """bot/desk/xlsx_rows.py writes the sheet's XML itself: formulas stay text, XML and control characters
     are escaped, spaces kept, days and times are dates, numbers numbers."""
     from datetime import datetime
 
-    from bot.exports import _xlsx
+    from bot.desk.exports import _xlsx
 
     texts = ["=1+1", "+254711000101", " lead", "trail ", 'a<b&c"', "bell\x01x", "Kiswahili ç नमस्ते"]
     names = ("reference", "received_on", "received_at_utc", "latitude", "reporter_anonymous")

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from bot import handover
-from bot.accounts import create_user
+from bot.line import handover
+from bot.desk.accounts import create_user
 from bot.models import Contact, Handover, InboundMessage, OutboundMessage, utcnow
 from bot.services import build_services
 from tests.conftest import Phone

@@ -11,13 +11,13 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from alembic import command
 
-from bot import inbox
-from bot.answers import dates
-from bot.exports import export_reports
+from bot.desk import inbox
+from bot.line.answers import dates
+from bot.desk.exports import export_reports
 from bot.orgs import sync_organizations
-from bot.reports import create_report
+from bot.line.reports import create_report
 from bot.services import build_services
-from bot.stats import ReportFilters, chart_filters, figures
+from bot.desk.stats import ReportFilters, chart_filters, figures
 from tests.conftest import alembic_config
 
 NAIROBI, MONTEVIDEO = "nairobi-vendors", "montevideo-feriantes"

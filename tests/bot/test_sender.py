@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from bot.sender import OutboxSender, Outgoing, TwilioSender
+from bot.providers.sender import OutboxSender, Outgoing, TwilioSender
 from standin.twilio_api import TwilioStandin
 
 SID, TOKEN = "AC" + "1" * 32, "standin-secret"

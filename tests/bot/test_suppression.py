@@ -1,4 +1,4 @@
-"""Small-count suppression (bot/suppression.py, SUPPRESS_BELOW, default 5): charts and anonymised
+"""Small-count suppression (bot/desk/suppression.py, SUPPRESS_BELOW, default 5): charts and anonymised
 exports never show a count from 1 to K-1 where it could point at a worker; they say "<K". Counts on
 both sides of K; full exports (admins) hide nothing."""
 from __future__ import annotations
@@ -12,12 +12,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from bot import suppression
-from bot.accounts import create_user
-from bot.exports import export_reports
+from bot.desk import suppression
+from bot.desk.accounts import create_user
+from bot.desk.exports import export_reports
 from bot.models import Report
 from bot.settings import Settings, SettingsError
-from bot.stats import ReportFilters, chart_filters, figures
+from bot.desk.stats import ReportFilters, chart_filters, figures
 from tests.dashboard.conftest import signed_in_as
 from tests.dashboard.test_data import NAIROBI, TODAY, add_report
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.tokens import create_token, organization_for, revoke
+from bot.desk.tokens import create_token, organization_for, revoke
 
 
 def test_a_token_names_its_organization_until_revoked(services):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from bot.broadcasts.sending import drain
-from bot.tokens import create_token
+from bot.desk.tokens import create_token
 
 
 def test_api_create_preview_progress_and_actions(bservices, people, standin):

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from bot.broadcasts import cancel, create_broadcast, pause, progress, resume, send_broadcast
 from bot.broadcasts.sending import PROCESS, Job, _load, build_message, claim, drain, reconcile
-from bot.delivery import record_status
+from bot.line.delivery import record_status
 from bot.models import BroadcastRecipient, Contact, InvalidNumber, OutboundMessage
 
 TEXTS = {"en": "Gikomba market is closed on Monday.", "sw": "Soko la Gikomba limefungwa Jumatatu."}

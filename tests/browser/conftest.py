@@ -20,7 +20,7 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
-from bot.accounts import create_user
+from bot.desk.accounts import create_user
 from bot.orgs import sync_organizations
 from bot.services import build_services
 from standin.twilio_api import TwilioStandin

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.reports import create_report
+from bot.line.reports import create_report
 from tests.browser.test_pages import click_nav
 
 # (French label in the navigation, path, what shows the page has rendered, French text on it)

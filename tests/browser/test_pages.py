@@ -10,8 +10,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from bot import demo
-from bot.reports import create_report
+from bot.desk import demo
+from bot.line.reports import create_report
 from tests.broadcasts.conftest import People
 
 NARROW = "document.documentElement.scrollWidth <= window.innerWidth + 1"
@@ -53,7 +53,7 @@ LABELS = """els => els.map(e => {const r = e.getBoundingClientRect();
 
 def check_map_labels(p) -> None:
     """Without tiles every market and area is named on its outline, and no two shown names overlap."""
-    from bot.inbox import outlines
+    from bot.desk.inbox import outlines
 
     expected = {s["id"]: (s["name"], s["kind"]) for s in outlines(p.live.services.catalog, "nairobi-vendors")}
     # The map may still be zooming to the reports: wait until the names are sorted out for its last view.
@@ -98,7 +98,7 @@ def visit_every_page(make_page, admin, width: int) -> None:
 
 @pytest.mark.timeout(300)  # loads the demo history, then 20 pages: slow on a busy machine
 def test_every_page_is_reached_from_the_navigation(live, make_page):
-    """With the demo history loaded (bot/demo.py), every page at 360 px through the menu button and at
+    """With the demo history loaded (bot/desk/demo.py), every page at 360 px through the menu button and at
     1280 px from the header; the screenshots of both widths are the product as a new organizer sees it."""
     admin = live.user(role="admin")
     demo.load(live.services, "nairobi-vendors")

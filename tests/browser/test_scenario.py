@@ -8,7 +8,7 @@ import json
 import re
 from pathlib import Path
 
-from bot.reports import create_report
+from bot.line.reports import create_report
 from tests.broadcasts.conftest import People
 
 

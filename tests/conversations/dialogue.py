@@ -259,7 +259,7 @@ class Player:
         p = self.s.persona
         if p.get("new") or (p["lang"] == self.org.default_language and not p.get("member")):
             return  # a first-time texter: the line knows nothing of them
-        from bot import members
+        from bot.line import members
         from bot.models import Contact
 
         with self.services.db.begin() as session:
@@ -449,7 +449,7 @@ class Player:
                     self._check_fields("contact", contact, st["contact"], fail)
 
     def _check_report(self, report, want: dict, fail) -> None:
-        from bot import media
+        from bot.line import media
         from bot.models import ReportMedia
 
         self._check_fields("report", report, want, fail)

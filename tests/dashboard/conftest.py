@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from bot.accounts import create_user
+from bot.desk.accounts import create_user
 
 PASSWORD = "correct horse battery"
 

@@ -5,7 +5,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from bot.accounts import AccountError, create_user
+from bot.desk.accounts import AccountError, create_user
 from bot.models import AuditEvent, User
 from tests.dashboard.conftest import PASSWORD, Browser
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from bot.broadcasts import create_broadcast, preview as service_preview
 from bot.broadcasts.audience import Segment, audience
 from bot.broadcasts.sending import drain
-from bot.members import CONSENT_VERSION, save_member
+from bot.line.members import CONSENT_VERSION, save_member
 from bot.models import AuditEvent, Broadcast, BroadcastRecipient, utcnow
 from tests.broadcasts.conftest import People, bservices, standin  # noqa: F401  (fixtures)
 from tests.conftest import PUBLIC_BASE_URL, sign
@@ -43,7 +43,7 @@ def other_org(bapp, make_user):
 
 @pytest.fixture
 def members(bservices):  # noqa: F811
-    """Contacts registered through bot.members.save_member, like the registration flow does."""
+    """Contacts registered through bot.line.members.save_member, like the registration flow does."""
     people = People(bservices)
     org = bservices.catalog.org(ORG)
 
@@ -231,7 +231,7 @@ def test_63016_is_explained(page, bservices, members, standin):  # noqa: F811
     members(phone="+254733100010", whatsapp_hours_ago=1)
     bid = sent_id(page.post("/broadcasts/new", form()))
     drain(bid, services=bservices, budget=None)
-    from bot.delivery import record_status
+    from bot.line.delivery import record_status
 
     record_status(bservices, recipients(bservices, bid)["whatsapp:+254733100010"].provider_sid, "failed", "63016")
     [f] = page.fetch("GET", f"/broadcasts/{bid}/progress").json["failures"]

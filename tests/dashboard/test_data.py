@@ -16,9 +16,9 @@ import openpyxl
 import pytest
 from sqlalchemy import select, update
 
-from bot.members import save_member
+from bot.line.members import save_member
 from bot.models import AuditEvent, Contact, Report
-from bot.reports import create_report
+from bot.line.reports import create_report
 
 NAIROBI, PUNE = "nairobi-vendors", "pune-wastepickers"
 # Days are Nairobi's local days (content/orgs/nairobi-vendors/org.yaml): "today" there, whatever the hour.

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from bot.reports import create_report
+from bot.line.reports import create_report
 
 
 def _report(services, org="nairobi-vendors", place="nbo.gikomba", category="confiscation"):

@@ -14,7 +14,7 @@ import pytest
 from babel.dates import format_date
 from babel.messages.pofile import read_po
 
-from bot.reports import create_report
+from bot.line.reports import create_report
 from tests.dashboard.conftest import signed_in_as
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,10 +10,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot import inbox
-from bot.accounts import create_user
+from bot.desk import inbox
+from bot.desk.accounts import create_user
 from bot.orgs import sync_organizations
-from bot.reports import change_status
+from bot.line.reports import change_status
 from bot.services import build_services
 from content.catalog import _outline
 from tests.dashboard.conftest import PASSWORD, Browser

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from bot import live
+from bot.line import live
 from bot.models import Broadcast, BroadcastRecipient, MarketStatus, PendingBroadcast, ReliefDistribution
 from tests.dashboard.test_members import add_member
 

@@ -7,8 +7,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from bot import roster
-from bot.members import save_member
+from bot.desk import roster
+from bot.line.members import save_member
 from bot.models import AuditEvent, Contact
 
 PUNE = "+912067990001"

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.models import Contact, Member, OutboundMessage, Report, ReportEvent, ReportMedia, utcnow
-from bot.reports import change_status, create_report
+from bot.line.reports import change_status, create_report
 from tests.dashboard.conftest import Browser
 
 NAIROBI_ORG, PUNE_ORG = "nairobi-vendors", "pune-wastepickers"

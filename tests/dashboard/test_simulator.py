@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from bot import simulator as sim
-from bot.accounts import create_user
-from bot.media import download
+from bot.desk import simulator as sim
+from bot.desk.accounts import create_user
+from bot.line.media import download
 from bot.models import InboundMessage, OutboundMessage, Report, ReportMedia
 from bot.orgs import sync_organizations
-from bot.reports import change_status
+from bot.line.reports import change_status
 from bot.services import build_services
 from content.sms import segment_info
 from standin.twilio_api import TwilioStandin

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from alembic import command
 
-from bot.accounts import create_user
+from bot.desk.accounts import create_user
 from bot.orgs import sync_organizations
 from bot.services import build_services
 from tests.conftest import Phone, alembic_config

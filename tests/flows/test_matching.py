@@ -6,9 +6,9 @@ import pytest
 
 from types import SimpleNamespace
 
-from bot import keywords
-from bot.flows.runner import Runner
-from bot.flows.states import FlowContext, Invalid, listed
+from bot.line import keywords
+from bot.line.flows.runner import Runner
+from bot.line.flows.states import FlowContext, Invalid, listed
 from content import load_catalog
 
 CATALOG = load_catalog()

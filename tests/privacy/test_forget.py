@@ -97,7 +97,7 @@ def data_page_reports(browser) -> int:
 
 @pytest.fixture
 def make_user(live):
-    from bot.accounts import create_user
+    from bot.desk.accounts import create_user
     from tests.dashboard.conftest import PASSWORD
 
     services, _ = live
@@ -217,7 +217,7 @@ def test_mydata_tells_a_member_what_is_held(live):
 def test_an_erasure_the_database_refuses_right_after_the_reply_is_queued_and_done_later(live, make_settings):
     from rq import SimpleWorker
 
-    from bot.privacy import erase_or_queue
+    from bot.line.privacy import erase_or_queue
 
     services, app = live
     worker = Phone(app.test_client(), "+254711870007")

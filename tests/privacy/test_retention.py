@@ -10,7 +10,9 @@ import pytest
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import func, select
 
-from bot import retention, tasks
+from bot.desk import retention
+
+from bot import tasks
 from bot.models import AuditEvent, Contact, Handover, InboundMessage, OutboundMessage, Report, ReportMedia, utcnow
 from bot.orgs import sync_organizations
 from bot.services import build_services
@@ -124,7 +126,7 @@ def test_the_daily_job_is_scheduled_and_schedules_the_next(live):
 
 
 def test_the_data_page_says_what_is_kept_and_for_how_long(services, app):
-    from bot.accounts import create_user
+    from bot.desk.accounts import create_user
     from tests.dashboard.conftest import PASSWORD, signed_in_as
 
     for org, days in (("nairobi-vendors", ("90", "180")), ("pune-wastepickers", ("30", "60"))):

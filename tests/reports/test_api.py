@@ -7,7 +7,7 @@ import pytest
 from bot.models import OutboundMessage, Report, ReportEvent
 from bot.orgs import sync_organizations
 from bot.services import build_services
-from bot.tokens import create_token
+from bot.desk.tokens import create_token
 from standin.twilio_api import TwilioStandin
 from tests.conftest import AUTH_TOKEN, Phone
 from tests.reports.helpers import MONTEVIDEO, rows, text

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from rq import SimpleWorker
 
 from bot import tasks
-from bot.media import run_pending
+from bot.line.media import run_pending
 from bot.models import ReportMedia
 from bot.orgs import sync_organizations
 from bot.services import build_services
@@ -134,7 +134,7 @@ def test_wrong_type_and_too_big_are_rejected(live, media_server):
 
 def test_a_failed_download_is_retried(live, media_server, monkeypatch):
     services, client = live
-    monkeypatch.setattr("bot.media.RETRY_INTERVALS", (0, 0, 0))
+    monkeypatch.setattr("bot.line.media.RETRY_INTERVALS", (0, 0, 0))
     media_server.fail_next = 2
     whatsapp_report(client, "+254711800003", (media_server.url + "/ME1", "image/jpeg"))
     for _ in range(3):  # each retry is scheduled again on the queue
@@ -156,7 +156,6 @@ def test_without_a_queue_downloads_wait_for_the_cli(live, media_server, monkeypa
     services.queue = queue
 
     from bot import cli
-
     monkeypatch.setattr(cli, "_services", lambda: services)
     monkeypatch.setattr(services, "close", lambda: None)
     result = CliRunner().invoke(cli.cli, ["media-pending"])

@@ -67,7 +67,6 @@ def test_media_pending_downloads_a_stale_queued_row(lost_queue, monkeypatch):
     services, media_server = lost_queue
     age(services, 15)
     from bot import cli
-
     monkeypatch.setattr(cli, "_services", lambda: services)
     monkeypatch.setattr(services, "close", lambda: None)
     result = CliRunner().invoke(cli.cli, ["media-pending"])

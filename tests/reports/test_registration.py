@@ -2,7 +2,7 @@
 languages, updates, and nothing kept without consent."""
 from __future__ import annotations
 
-from bot.members import CONSENT_VERSION
+from bot.line.members import CONSENT_VERSION
 from bot.models import Contact, Member
 from tests.reports.helpers import DAKAR, MONTEVIDEO, PUNE, rows, text
 

@@ -16,7 +16,7 @@ from urllib.parse import quote
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from bot.tokens import create_token
+from bot.desk.tokens import create_token
 from tests.conftest import NAIROBI, PUBLIC_BASE_URL, sign
 from tests.security.conftest import PASSWORD, Browser
 

@@ -48,7 +48,7 @@ def test_static_files_stay_cacheable_when_signed_in(signed_in):
 
 
 def test_the_api_is_not_cached(services, client):
-    from bot.tokens import create_token
+    from bot.desk.tokens import create_token
 
     token = create_token(services, "nairobi-vendors", "desk")
     response = client.get("/api/v1/reports", headers={"Authorization": f"Bearer {token}"})

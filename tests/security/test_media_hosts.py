@@ -8,8 +8,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from bot import media_fetch
-from bot.media import download
+from bot.providers.twilio import media_fetch
+from bot.line.media import download
 from bot.models import ReportMedia
 from bot.orgs import sync_organizations
 from bot.services import build_services

@@ -2,7 +2,7 @@
 before a password change, or before the account was disabled) no longer opens the pages."""
 from __future__ import annotations
 
-from bot import accounts
+from bot.desk import accounts
 from tests.security.conftest import PASSWORD, Browser
 
 

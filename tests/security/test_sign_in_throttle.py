@@ -38,7 +38,7 @@ def site(make_settings, db, redis):
 
 def test_one_persons_typos_lock_their_account_not_the_market_wifi(site, make_user):
     services, app = site()
-    from bot.accounts import create_user
+    from bot.desk.accounts import create_user
 
     alice = create_user(services, "nairobi-vendors", "alice@example.org", "Alice", PASSWORD)
     bob = create_user(services, "nairobi-vendors", "bob@example.org", "Bob", PASSWORD)
@@ -51,7 +51,7 @@ def test_one_persons_typos_lock_their_account_not_the_market_wifi(site, make_use
 
 def test_guessing_across_accounts_from_one_address_is_stopped(site):
     services, app = site()
-    from bot.accounts import create_user
+    from bot.desk.accounts import create_user
 
     bob = create_user(services, "nairobi-vendors", "bob@example.org", "Bob", PASSWORD)
     client = app.test_client()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.tokens import create_token
+from bot.desk.tokens import create_token
 
 WRITES = [
     ("put", "/api/v1/markets"),

@@ -7,7 +7,7 @@ import pytest
 from alembic import command
 from sqlalchemy import create_engine, func, select
 
-from bot import drainer, spool
+from bot.line import drainer, spool
 from bot.models import Contact, InboundMessage, OutboundMessage
 from bot.orgs import sync_organizations
 from bot.services import build_services

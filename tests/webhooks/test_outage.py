@@ -13,7 +13,7 @@ import pytest
 from alembic import command
 from sqlalchemy import create_engine, func, select, text
 
-from bot import drainer, spool
+from bot.line import drainer, spool
 from bot.models import Base, Contact, InboundMessage, OutboundMessage, Report
 from bot.orgs import sync_organizations
 from bot.services import build_services
@@ -402,8 +402,8 @@ def test_a_report_finished_during_the_outage_is_saved_when_the_database_returns(
 def test_a_spooled_message_the_database_refuses_is_set_aside_and_the_rest_stored(line):
     """An organization removed from content while its messages sat in the spool: the foreign key
     refuses them; the batch goes on one by one and keeps the file for a human."""
-    from bot.inbound import Inbound
-    from bot.outcome import Outcome
+    from bot.providers.twilio.inbound import Inbound
+    from bot.line.outcome import Outcome
 
     services, _ = line
     spool_dir = services.settings.spool_dir

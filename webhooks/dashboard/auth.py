@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 from flask import Blueprint, Flask, abort, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from bot import accounts
+from bot.desk import accounts
 from webhooks.dashboard.common import current_services
 
 bp = Blueprint("auth", __name__)

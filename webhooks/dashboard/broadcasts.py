@@ -23,9 +23,9 @@ from flask import (Blueprint, abort, flash, g, jsonify, redirect, render_templat
 from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 
 from bot import broadcasts
-from bot.accounts import audit
+from bot.desk.accounts import audit
 from bot.broadcasts.audience import CHANNELS, SegmentError, resolve_markets
-from bot.members import TRADES
+from bot.line.members import TRADES
 from bot.phones import mask
 from content.sms import non_gsm7_chars, segment_info, smart_encode
 from webhooks.dashboard.auth import login_required

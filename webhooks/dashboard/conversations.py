@@ -2,7 +2,7 @@
 
 /conversations lists the organization's contacts by their last message; /conversations/<id> shows one
 thread, server-rendered, and polls `messages` (JSON) for what arrives after. "Take over" silences the
-bot for that contact (bot/handover.py) until "Hand back" or `handover_minutes` after the organizer's last
+bot for that contact (bot/line/handover.py) until "Hand back" or `handover_minutes` after the organizer's last
 reply; a reply goes out through the sender on the worker's last channel. Forms post and redirect back;
 the page's JS sends the same actions with fetch (JSON answers, errors as {"error": "..."}).
 A contact of another organization is a 404 everywhere.
@@ -14,7 +14,9 @@ from datetime import datetime
 from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 
-from bot import conversations, handover
+from bot.desk import conversations
+
+from bot.line import handover
 from bot.models import utcnow
 from webhooks.dashboard.auth import login_required
 from webhooks.dashboard import i18n
@@ -29,7 +31,7 @@ def _org() -> str:
     return g.account.organization
 
 
-# Who wrote each message, in the page's language (bot/conversations.py labels them in English).
+# Who wrote each message, in the page's language (bot/desk/conversations.py labels them in English).
 KIND_LABELS = {"inbound": _l("Worker"), "reply": _l("Bot reply"), "message": _l("Notification"),
                "broadcast": _l("Broadcast"), "organizer": _l("Organizer")}
 

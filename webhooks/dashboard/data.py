@@ -1,5 +1,5 @@
-"""Data for advocacy: charts of the organization's reports and members (bot/stats.py) and exports of
-its reports as CSV, XLSX and GeoJSON (bot/exports.py).
+"""Data for advocacy: charts of the organization's reports and members (bot/desk/stats.py) and exports of
+its reports as CSV, XLSX and GeoJSON (bot/desk/exports.py).
 
 Anonymised exports are links (GET, any organizer, audited); a full export with the reporters' details
 is a POST from an admin with a reason (CSRF-checked, audited). Bad filters are a 400 with the reason.
@@ -11,15 +11,15 @@ from datetime import date
 from flask import Blueprint, Response, abort, g, jsonify, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
 
-from bot import exports, stats
-from bot.reports import CATEGORIES, STATUSES
+from bot.desk import exports, stats
+from bot.line.reports import CATEGORIES, STATUSES
 from webhooks.dashboard.auth import admin_required, login_required
 from webhooks.dashboard import i18n
 from webhooks.dashboard.common import current_services
 
 bp = Blueprint("data", __name__, url_prefix="/data")
 
-# bot/stats.py labels its figures in English; the page and its charts show them in the page's language.
+# bot/desk/stats.py labels its figures in English; the page and its charts show them in the page's language.
 UNPLACED = {"place": _l("Place not matched"), "members-place": _l("No market given")}
 SERIES = {"by_category": "category", "by_place": "place", "members_by_trade": "members-trade",
           "members_by_place": "members-place"}

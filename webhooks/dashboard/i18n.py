@@ -18,7 +18,7 @@ from flask_babel import Babel, format_date, format_datetime, format_decimal, for
 from flask_babel import get_locale, gettext, lazy_gettext as _l, ngettext
 from babel import numbers
 
-from bot.answers import dates
+from bot.line.answers import dates
 
 SUPPORTED = ("en", "fr", "es", "sw", "hi")
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
@@ -30,7 +30,7 @@ CATEGORY = {"eviction": _l("eviction"), "confiscation": _l("confiscation"), "har
             "waste": _l("waste not collected"), "unpaid": _l("unpaid recyclables"), "injury": _l("injury"),
             "other": _l("other")}
 TRADE = {"vendor": _l("vendor"), "waste_picker": _l("waste picker"), "porter": _l("porter"), "other": _l("other")}
-# An outbound message's delivery status (provider-neutral, bot/statuses.py).
+# An outbound message's delivery status (provider-neutral, bot/providers/twilio/statuses.py).
 MESSAGE_STATUS = {"queued": _l("queued"), "accepted": _l("accepted"), "sending": _l("sending"), "sent": _l("sent"),
                   "delivered": _l("delivered"), "read": _l("read"), "failed": _l("failed"),
                   "undelivered": _l("undelivered"), "received": _l("received"), "canceled": _l("cancelled"),
@@ -166,7 +166,7 @@ def _cluster_noun(category: str, n: int) -> str:
 
 
 def cluster_phrase(cluster, place: str | None = None, now: datetime | None = None) -> str:
-    """"confiscations at Gikomba today" (the count goes before it), for a cluster summary of bot/inbox.py
+    """"confiscations at Gikomba today" (the count goes before it), for a cluster summary of bot/desk/inbox.py
     (count, category, place, first_at)."""
     now = now or datetime.now(timezone.utc)
     days = (now.date() - cluster.first_at.date()).days
@@ -249,7 +249,7 @@ def count(value):
 
 
 def share_text(share: str | None) -> str:
-    """bot/stats.py's "12.5%" the locale's way ("12,5 %"); "" (hidden) stays empty."""
+    """bot/desk/stats.py's "12.5%" the locale's way ("12,5 %"); "" (hidden) stays empty."""
     if not share or not share.endswith("%"):
         return share or ""
     try:  # Decimal: "18.6" stays 18.6 (a float shows 18.600000000000001)

@@ -6,7 +6,7 @@ from urllib.parse import urlparse
 from flask import Blueprint, abort, g, redirect, request
 from flask_babel import gettext as _
 
-from bot import accounts
+from bot.desk import accounts
 from webhooks.dashboard.auth import _safe_next, login_required
 from webhooks.dashboard.common import current_services
 from webhooks.dashboard.i18n import SUPPORTED

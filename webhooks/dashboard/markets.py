@@ -1,9 +1,9 @@
 """Markets: the status of each of the organization's markets and areas (what the line answers to
 "is Gikomba open?"), its history, relief distributions, and one click to tell the members.
 
-Every change is a new row (bot/live.py) with who made it ("web:<email>") and when. Dates are typed
+Every change is a new row (bot/line/live.py) with who made it ("web:<email>") and when. Dates are typed
 in the organization's time zone. Telling members reuses the SMS organizer's texts and broadcast path
-(bot/market_desk.py -> bot/announce.py); the button shows how many members it reaches first."""
+(bot/desk/market_desk.py -> bot/broadcasts/announce.py); the button shows how many members it reaches first."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -11,8 +11,10 @@ from datetime import timedelta
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 
-from bot import live, market_desk, roster
-from bot.answers import dates
+from bot.line import live
+
+from bot.desk import market_desk, roster
+from bot.line.answers import dates
 from bot.broadcasts import BroadcastError
 from bot.models import MARKET_STATES, utcnow
 from webhooks.dashboard.auth import login_required

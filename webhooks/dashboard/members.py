@@ -8,8 +8,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from bot import privacy, roster
-from bot.answers import dates
+from bot.line import privacy
+
+from bot.desk import roster
+from bot.line.answers import dates
 from webhooks.dashboard.auth import admin_required, login_required
 from webhooks.dashboard import i18n
 from webhooks.dashboard.common import current_services, current_org
@@ -100,7 +102,7 @@ def reveal(number: str):
 @bp.post("/<number>/forget")
 @admin_required
 def forget(number: str):
-    """Erase a member as FORGET does (bot/privacy.py), with a reason kept in the audit log."""
+    """Erase a member as FORGET does (bot/line/privacy.py), with a reason kept in the audit log."""
     services = current_services()
     reason = " ".join(str(request.form.get("reason", "")).split())
     if not 3 <= len(reason) <= 300:

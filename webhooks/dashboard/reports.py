@@ -2,7 +2,7 @@
 voice notes, history, status changes and notes; a status change tells the reporter) and the map (Leaflet
 served from static/vendor; tiles only when MAP_TILES_URL is set, else the gazetteer's outlines).
 
-Views parse the request, call bot.inbox (queries) and bot.reports (changes), render. Everything is scoped
+Views parse the request, call bot.desk.inbox (queries) and bot.line.reports (changes), render. Everything is scoped
 to g.account.organization; another organization's report, cluster or file answers 404."""
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from flask import (Blueprint, abort, flash, g, jsonify, redirect, render_templat
                    send_file, url_for)
 from flask_babel import gettext as _
 
-from bot import inbox as queries
-from bot import reports
+from bot.desk import inbox as queries
+from bot.line import reports
 from webhooks.dashboard.auth import login_required
 from webhooks.dashboard import i18n
 from webhooks.dashboard.common import current_services

@@ -1,7 +1,7 @@
 """The phone simulator: try the line from the browser, as an SMS basic phone or a WhatsApp chat,
 without a Twilio account. Registered only when settings.simulator is on (pages.blueprints).
 
-Every message goes through the real webhook. The page builds the Twilio form (bot/simulator.py),
+Every message goes through the real webhook. The page builds the Twilio form (bot/desk/simulator.py),
 signs it with RequestValidator(TWILIO_AUTH_TOKEN) for PUBLIC_BASE_URL + /webhooks/twilio/messages and
 dispatches it IN-PROCESS through this app's WSGI callable (werkzeug's test Client), not over HTTP to
 the app's own address:
@@ -15,7 +15,7 @@ the app's own address:
   own `g`, no signed-in account) instead of sharing the organizer's request's one.
 
 Photos are kept under MEDIA_DIR/simulator/ and served at PUBLIC_BASE_URL/simulator/media/<token>
-without a session (like Twilio's media URLs, the unguessable token is the key; bot/media.py's download
+without a session (like Twilio's media URLs, the unguessable token is the key; bot/line/media.py's download
 job sends Basic auth, which is ignored here). Replies come back at once from the TwiML; what the line
 pushes later is polled from /simulator/messages every 2 s (outbox file and OutboundMessage rows).
 
@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, send_file, session, url_for
 from werkzeug.test import Client
 
-from bot import simulator as sim
+from bot.desk import simulator as sim
 from webhooks.dashboard.auth import login_required
 from webhooks.dashboard.common import current_services
 

@@ -1,5 +1,0 @@
-"""Answers about market status, relief and registration from the content and live data
-organizers own; organizer SMS commands; paging of long answers. Importing registers the routes
-(bot/routes.py) and flows (bot/flows/runner.py)."""
-from bot import organizer  # noqa: F401  (first: its hook sees "STATUS Gikomba ..." before the others)
-from bot.answers import market, paging, relief  # noqa: F401

@@ -1,0 +1,3 @@
+"""Feature modules that register routes (bot/line/routes.py) and flows; the engine imports this once."""
+from bot.line import flows  # noqa: F401  registers the language flow
+from bot.line import answers  # noqa: F401  market status, relief, registration, organizer commands, paging

@@ -1,0 +1,513 @@
+"""Incident reports: places and dates as workers write them, references, clusters, status changes
+and the message that tells the reporter.
+
+Everything here takes `services` explicitly; nothing imports Flask.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
+
+from bot.models import Contact, Member, OutboundMessage, Report, ReportCluster, ReportEvent, ReportMedia, utcnow
+from bot.line.replies import finish
+from bot.providers.sender import Outgoing
+
+log = logging.getLogger(__name__)
+
+# Menu order of report.category (1..10). Values are stored and shown in the API.
+CATEGORIES = ("eviction", "confiscation", "harassment", "bribe", "closure", "fire_flood", "waste",
+              "unpaid", "injury", "other")
+# nlu/entities.py incident_type -> category
+INCIDENT_CATEGORY = {
+    "eviction": "eviction", "confiscation": "confiscation", "harassment": "harassment", "arrest": "harassment",
+    "bribe": "bribe", "demolition": "closure", "fire": "fire_flood", "flood": "fire_flood",
+    "waste_not_collected": "waste", "dumpsite_blocked": "waste", "unpaid_recyclables": "unpaid",
+    "injury": "injury", "theft": "other",
+}
+STATUSES = ("new", "verified", "in_progress", "resolved", "rejected")
+TRANSITIONS = {
+    "new": {"verified", "in_progress", "resolved", "rejected"},
+    "verified": {"in_progress", "resolved", "rejected"},
+    "in_progress": {"resolved", "rejected"},
+    "resolved": set(),
+    "rejected": set(),
+}
+REFERENCE = re.compile(r"^\s*R\s*-?\s*(\d{3,6})\s*$", re.IGNORECASE)
+NOTE_MAX = 500
+# A WhatsApp pin this close to a gazetteer place is that place.
+NEAR_KM = 1.5
+
+
+# --------------------------------------------------------------------------- gazetteer
+
+
+def _fold(text_: str) -> str:
+    from nlu.entities import normalize
+
+    return normalize(text_)
+
+
+@dataclass(frozen=True)
+class PlaceMatch:
+    place_id: str | None  # a confident match
+    candidates: tuple[str, ...]  # place ids to offer when unsure (at most 3)
+
+
+def match_place(catalog, org: str, typed: str) -> PlaceMatch:
+    """A typed market/area name against the org's gazetteer (all languages' names)."""
+    query = _fold(typed)
+    if not query:
+        return PlaceMatch(None, ())
+    names: dict[str, str] = {}
+    for place in catalog.places(org):
+        for name in place.all_names():
+            names.setdefault(_fold(name), place.id)
+    if query in names:
+        return PlaceMatch(names[query], ())
+    # A typed text that contains a whole place name ("soko la gikomba leo") is that place.
+    contained = {pid for name, pid in names.items() if len(name) >= 4 and re.search(rf"\b{re.escape(name)}\b", query)}
+    if len(contained) == 1:
+        return PlaceMatch(contained.pop(), ())
+    scored: dict[str, float] = {}
+    for name, score, _ in process.extract(query, list(names), scorer=fuzz.WRatio, limit=20):
+        pid = names[name]
+        scored[pid] = max(scored.get(pid, 0.0), score)
+    ranked = sorted(scored.items(), key=lambda kv: -kv[1])
+    if not ranked or ranked[0][1] < 60:
+        return PlaceMatch(None, ())
+    best_id, best = ranked[0]
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+    if best >= 90 and best - runner_up >= 8:
+        return PlaceMatch(best_id, ())
+    return PlaceMatch(None, tuple(pid for pid, score in ranked[:3] if score >= 60))
+
+
+def nearest_place(catalog, org: str, lat: float, lon: float, within_km: float = NEAR_KM) -> str | None:
+    best, best_km = None, within_km
+    for place in catalog.places(org):
+        if place.lat is None or place.lon is None:
+            continue
+        km = _km(lat, lon, place.lat, place.lon)
+        if km <= best_km:
+            best, best_km = place.id, km
+    return best
+
+
+def _km(lat1, lon1, lat2, lon2) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 6371 * 2 * math.asin(math.sqrt(a))
+
+
+def resolve_place(catalog, org: str, answer: dict | None, picked: str | None = None) -> dict:
+    """A location answer (typed text, WhatsApp pin or NLU prefill) -> place_id/place_text/lat/lon/address."""
+    answer = answer or {}
+    out = {"place_id": None, "place_text": None, "latitude": None, "longitude": None, "address": None}
+    if answer.get("lat") is not None:
+        out.update(latitude=answer["lat"], longitude=answer["lon"],
+                   address=answer.get("address") or answer.get("label"))
+        out["place_id"] = nearest_place(catalog, org, answer["lat"], answer["lon"])
+        out["place_text"] = answer.get("label") or answer.get("address")
+        return out
+    typed = (answer.get("text") or "").strip()[:200] or None
+    if isinstance(picked, dict):  # a name typed at the list of suggestions: matched again, else as typed
+        typed = (picked.get("text") or "").strip()[:200] or typed
+        out["place_text"] = typed
+        out["place_id"] = match_place(catalog, org, typed).place_id if typed else None
+        return out
+    out["place_text"] = typed
+    if picked and picked != "typed":
+        out["place_id"] = picked
+    elif answer.get("place_id"):
+        out["place_id"] = answer["place_id"]
+    elif typed and picked is None:
+        out["place_id"] = match_place(catalog, org, typed).place_id
+    return out
+
+
+def place_name(catalog, place_id: str | None, lang: str = "en") -> str | None:
+    if not place_id:
+        return None
+    try:
+        return catalog.place(place_id).name(lang)
+    except KeyError:
+        return place_id
+
+
+# --------------------------------------------------------------------------- dates
+
+
+_NUMERIC = re.compile(r"\b(\d{1,4})[/.\-](\d{1,2})(?:[/.\-](\d{2,4}))?\b")
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def parse_when(typed: str, today: date | None = None) -> date | None:
+    """'today', 'jana', 'ayer', 'hier', 'kal', 'this morning', weekdays, 25/11, 25/11/2026, 2026-11-25.
+    Incidents are in the past: Hindi 'kal' means yesterday here; None when nothing is understood or
+    the date is in the future."""
+    from nlu.entities import extract_dates, fold
+
+    today = today or datetime.now(timezone.utc).date()
+    m = _NUMERIC.search(typed)
+    if m:
+        a, b, c = m.groups()
+        try:
+            if len(a) == 4:  # 2026-11-25
+                found = date(int(a), int(b), int(c or 0))
+            else:
+                year = int(c) if c else today.year
+                year = year + 2000 if year < 100 else year
+                found = date(year, int(b), int(a))
+                if not c and found > today:
+                    found = found.replace(year=year - 1)
+        except ValueError:
+            return None
+        return found if found <= today else None
+    spans = extract_dates(typed)
+    if not spans:
+        return None
+    span = spans[0]
+    value = span.value
+    if value == "tomorrow" and fold(span.text).strip() in ("kal", "कल"):
+        value = "yesterday"
+    if value in ("today", "this_week", "weekend", "holiday"):
+        return today
+    if value == "yesterday":
+        return today - timedelta(days=1)
+    if value in _WEEKDAYS:
+        back = (today.weekday() - _WEEKDAYS.index(value)) % 7
+        return today - timedelta(days=back)
+    return None  # tomorrow, day after tomorrow: not an incident date
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def cluster_window(settings) -> timedelta:
+    return timedelta(hours=float(settings.report_cluster_hours))
+
+
+# --------------------------------------------------------------------------- creating
+
+
+def _place_key(fields: dict) -> str | None:
+    if fields.get("place_id"):
+        return fields["place_id"]
+    if fields.get("place_text"):
+        return "text:" + _fold(fields["place_text"])[:190]
+    if fields.get("latitude") is not None:
+        return f"geo:{fields['latitude']:.2f},{fields['longitude']:.2f}"
+    return None
+
+
+def _new_reference(session, org: str) -> str:
+    for digits in (4, 4, 4, 5, 5, 6, 6):
+        ref = f"R-{secrets.randbelow(9 * 10 ** (digits - 1)) + 10 ** (digits - 1)}"
+        taken = session.scalar(select(Report.id).where(Report.organization == org, Report.reference == ref))
+        if taken is None:
+            return ref
+    raise RuntimeError("no free report reference")
+
+
+def create_report(services, org: str, *, contact_id: int | None, channel: str, language: str, category: str,
+                  description: str | None, place: dict, occurred_on: date | None, occurred_text: str | None,
+                  anonymous: bool, media: list[dict] | None = None, now: datetime | None = None) -> Report:
+    """Store a report, link it to its cluster, record its media; then queue the media downloads.
+    `now` backdates it (the demo history in bot/desk/demo.py); clustering uses it too."""
+    now = now or utcnow()
+    for attempt in range(3):
+        try:
+            with services.db.begin() as session:
+                member_id = None
+                if contact_id is not None:
+                    member_id = session.scalar(select(Member.id).where(Member.organization == org,
+                                                                        Member.contact_id == contact_id))
+                report = Report(organization=org, reference=_new_reference(session, org), contact_id=contact_id,
+                                member_id=member_id, anonymous=anonymous, channel=channel, language=language,
+                                category=category, description=description, occurred_on=occurred_on,
+                                occurred_text=(occurred_text or None) and occurred_text[:100], status="new",
+                                created_at=now, updated_at=now, **place)
+                report.cluster_id = _cluster(session, services, org, category, place, now)
+                session.add(report)
+                session.flush()
+                session.add(ReportEvent(report_id=report.id, from_status=None, to_status="new", actor="reporter",
+                                        created_at=now))
+                media_ids = []
+                for item in media or []:
+                    row = ReportMedia(report_id=report.id, url=item["url"], content_type=item.get("content_type"),
+                                      status="pending", attempts=0, created_at=now, updated_at=now)
+                    session.add(row)
+                    session.flush()
+                    media_ids.append(row.id)
+            break
+        except IntegrityError:  # two reports drew the same reference at once
+            if attempt == 2:
+                raise
+    if media_ids:
+        from bot.line.media import enqueue_downloads
+
+        enqueue_downloads(services, media_ids)
+    return report
+
+
+def _cluster(session, services, org: str, category: str, place: dict, now: datetime) -> int | None:
+    key = _place_key(place)
+    if key is None:
+        return None
+    if session.get_bind().dialect.name == "postgresql":  # one cluster per key even when reports arrive together
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"{org}|{category}|{key}"})
+    since = now - cluster_window(services.settings)
+    cluster = session.scalars(
+        select(ReportCluster)
+        .where(ReportCluster.organization == org, ReportCluster.category == category,
+               ReportCluster.place_key == key, ReportCluster.last_at >= since)
+        .order_by(ReportCluster.last_at.desc())
+        .limit(1)
+        .with_for_update()
+    ).first()
+    if cluster is None:
+        cluster = ReportCluster(organization=org, category=category, place_key=key, place_id=place.get("place_id"),
+                                place_text=place.get("place_text"), count=1, first_at=now, last_at=now)
+        session.add(cluster)
+    else:
+        cluster.count += 1
+        cluster.last_at = now
+    session.flush()
+    return cluster.id
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def normalise_reference(typed: str) -> str | None:
+    m = REFERENCE.match(typed or "")
+    return f"R-{m.group(1)}" if m else None
+
+
+def find_for_contact(services, org: str, contact_id: int | None, typed: str) -> Report | None:
+    """A reporter may hear the status of their own reports only."""
+    ref = normalise_reference(typed)
+    if ref is None or contact_id is None:
+        return None
+    with services.db() as session:
+        return session.scalars(select(Report).where(Report.organization == org, Report.reference == ref,
+                                                    Report.contact_id == contact_id)).first()
+
+
+def latest_note(services, report_id: int) -> str | None:
+    with services.db() as session:
+        return session.scalar(select(ReportEvent.note).where(ReportEvent.report_id == report_id,
+                                                             ReportEvent.note.is_not(None))
+                              .order_by(ReportEvent.id.desc()).limit(1))
+
+
+def truncate(catalog, variable: str, lang: str, value: str) -> str:
+    limit = catalog.max_length(variable, lang)
+    if limit is not None and len(value) > limit:
+        return value[: max(limit - 1, 1)].rstrip() + "…" if lang == "hi" else value[: max(limit - 3, 1)].rstrip() + "..."
+    return value
+
+
+# --------------------------------------------------------------------------- status changes
+
+
+class TransitionError(ValueError):
+    """The status change is not allowed from the report's current status."""
+
+
+@dataclass
+class Change:
+    report: Report
+    event: ReportEvent
+    notified: bool
+
+
+def change_status(services, org: str, reference: str, status: str | None, note: str | None,
+                  actor: str | None = None, *, now: datetime | None = None, notify: bool = True) -> Change | None:
+    """Move a report on (new -> verified -> in_progress -> resolved, or rejected) and/or add a note.
+    Returns None for an unknown reference (in this organization); raises TransitionError or ValueError.
+    The reporter is told of a status change in their language, through the sender (unless `notify` is
+    off: the demo history's past changes, bot/desk/demo.py, which also backdates them with `now`)."""
+    if status is not None and status not in STATUSES:
+        raise ValueError(f"unknown status {status!r}; one of {', '.join(STATUSES)}")
+    if note is not None:
+        note = note.strip() or None
+        if note and len(note) > NOTE_MAX:
+            raise ValueError(f"note longer than {NOTE_MAX} characters")
+    if status is None and note is None:
+        raise ValueError("give a status, a note or both")
+    ref = normalise_reference(reference)
+    if ref is None:
+        return None
+    now = now or utcnow()
+    with services.db.begin() as session:
+        report = session.scalars(select(Report).where(Report.organization == org, Report.reference == ref)
+                                 .with_for_update()).first()
+        if report is None:
+            return None
+        previous = report.status
+        moved = status is not None and status != previous
+        if moved and status not in TRANSITIONS[previous]:
+            raise TransitionError(f"cannot go from {previous} to {status}")
+        if moved:
+            report.status = status
+        report.updated_at = now
+        event = ReportEvent(report_id=report.id, from_status=previous, to_status=report.status, note=note,
+                            actor=actor, created_at=now)
+        session.add(event)
+        session.flush()
+        contact = session.get(Contact, report.contact_id) if report.contact_id else None
+    notified = False
+    if notify and moved and contact is not None and not contact.opted_out:
+        notified = _notify(services, report, event, contact, note)
+    return Change(report, event, notified)
+
+
+WHATSAPP_WINDOW = timedelta(hours=24)
+
+
+def _whatsapp_window_open(contact: Contact) -> bool:
+    last = contact.last_inbound_whatsapp_at
+    return last is not None and utcnow() - last < WHATSAPP_WINDOW
+
+
+def _notify(services, report: Report, event: ReportEvent, contact: Contact, note: str | None) -> bool:
+    catalog = services.catalog
+    org = catalog.organizations[report.organization]
+    lang = contact.language or report.language or org.default_language
+    channel = report.channel
+    if channel == "whatsapp" and not _whatsapp_window_open(contact):
+        # WhatsApp refuses free text 24 h after the worker's last message (63016); the same number
+        # still gets an SMS, worded for SMS.
+        channel = "sms"
+    state = catalog.text(org.slug, f"report.state.{report.status}", lang, channel)
+    if note:
+        body = catalog.text(org.slug, "report.changed.note", lang, channel, ref=report.reference, state=state,
+                            note=truncate(catalog, "note", lang, note))
+    else:
+        body = catalog.text(org.slug, "report.changed", lang, channel, ref=report.reference, state=state)
+    reply = finish(body, channel)
+    prefix = "whatsapp:" if channel == "whatsapp" else ""
+    to, from_ = prefix + contact.phone, prefix + org.numbers[0]
+    settings = services.settings
+    callback = settings.status_callback_url or f"{settings.public_base_url}/webhooks/twilio/status"
+    result = services.sender.send(Outgoing(to=to, from_=from_, body=reply.text, status_callback=callback))
+    now = utcnow()
+    with services.db.begin() as session:
+        out = OutboundMessage(organization=org.slug, contact_id=contact.id, channel=channel, to_address=to,
+                              from_address=from_, body=reply.text, encoding=reply.encoding, segments=reply.segments,
+                              kind="message", provider_sid=result.sid, status=result.status, status_rank=0,
+                              error_code=result.error_code, created_at=now, updated_at=now)
+        session.add(out)
+        session.flush()
+        session.get(ReportEvent, event.id).notification_id = out.id
+        event.notification_id = out.id
+    if result.status == "failed":
+        log.warning("status notification for %s failed: %s %s", report.reference, result.error_code,
+                    result.error_message)
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------- listing (API)
+
+
+def list_reports(services, org: str, *, status: str | None = None, category: str | None = None,
+                 market: str | None = None, since: datetime | None = None, page: int = 1,
+                 per_page: int = 50) -> dict:
+    catalog = services.catalog
+    query = select(Report).where(Report.organization == org)
+    if status:
+        query = query.where(Report.status == status)
+    if category:
+        query = query.where(Report.category == category)
+    if market:
+        place_ids = {p.id for p in catalog.places(org)}
+        if market in place_ids:
+            query = query.where(Report.place_id == market)
+        else:
+            matched = match_place(catalog, org, market).place_id
+            query = query.where(Report.place_id == matched) if matched else \
+                query.where(func.lower(Report.place_text) == market.strip().lower())
+    if since:
+        query = query.where(Report.created_at >= since)
+    with services.db() as session:
+        total = session.scalar(select(func.count()).select_from(query.subquery()))
+        rows = list(session.scalars(query.order_by(Report.created_at.desc(), Report.id.desc())
+                                    .offset((page - 1) * per_page).limit(per_page)))
+        ids = [r.id for r in rows]
+        contacts = {c.id: c for c in session.scalars(select(Contact).where(
+            Contact.id.in_({r.contact_id for r in rows if r.contact_id and not r.anonymous})))}
+        members = {m.id: m for m in session.scalars(select(Member).where(
+            Member.id.in_({r.member_id for r in rows if r.member_id and not r.anonymous})))}
+        media: dict[int, list] = {}
+        for m in session.scalars(select(ReportMedia).where(ReportMedia.report_id.in_(ids)).order_by(ReportMedia.id)):
+            media.setdefault(m.report_id, []).append(m)
+        events: dict[int, list] = {}
+        for e in session.scalars(select(ReportEvent).where(ReportEvent.report_id.in_(ids)).order_by(ReportEvent.id)):
+            events.setdefault(e.report_id, []).append(e)
+        clusters = {c.id: c for c in session.scalars(select(ReportCluster).where(
+            ReportCluster.id.in_({r.cluster_id for r in rows if r.cluster_id})))}
+    return {
+        "reports": [report_json(catalog, r, contacts, members, media.get(r.id, []), events.get(r.id, []))
+                    for r in rows],
+        "clusters": [cluster_json(catalog, c) for c in sorted(clusters.values(), key=lambda c: -c.count)],
+        "page": page,
+        "per_page": per_page,
+        "total": total,
+        "next_page": page + 1 if page * per_page < total else None,
+    }
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def report_json(catalog, r: Report, contacts: dict, members: dict, media: list, events: list) -> dict:
+    from bot.phones import mask
+
+    reporter = None
+    if not r.anonymous:
+        contact, member = contacts.get(r.contact_id), members.get(r.member_id)
+        reporter = {"phone": mask(contact.phone) if contact else None,
+                    "member_number": member.number if member else None,
+                    "name": member.name if member else None}
+    return {
+        "reference": r.reference,
+        "status": r.status,
+        "category": r.category,
+        "description": r.description,
+        "place": {"id": r.place_id, "name": place_name(catalog, r.place_id), "text": r.place_text},
+        "location": ({"lat": r.latitude, "lon": r.longitude, "address": r.address}
+                     if r.latitude is not None else None),
+        "occurred_on": _iso(r.occurred_on),
+        "occurred_text": r.occurred_text,
+        "channel": r.channel,
+        "language": r.language,
+        "anonymous": r.anonymous,
+        "reporter": reporter,
+        "cluster_id": r.cluster_id,
+        "media": [{"id": m.id, "content_type": m.content_type, "status": m.status, "size": m.size}
+                  for m in media],
+        "history": [{"from": e.from_status, "to": e.to_status, "note": e.note, "by": e.actor,
+                     "at": _iso(e.created_at), "notified": e.notification_id is not None} for e in events],
+        "created_at": _iso(r.created_at),
+        "updated_at": _iso(r.updated_at),
+    }
+
+
+def cluster_json(catalog, c: ReportCluster) -> dict:
+    where = place_name(catalog, c.place_id) or c.place_text or "?"
+    noun = c.category.replace("_", "/") + (" report" if c.count == 1 else " reports")
+    return {"id": c.id, "category": c.category, "place": {"id": c.place_id, "name": where}, "count": c.count,
+            "first_at": _iso(c.first_at), "last_at": _iso(c.last_at),
+            "summary": f"{c.count} {noun} at {where} since {c.first_at:%Y-%m-%d %H:%M} UTC"}

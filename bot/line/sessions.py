@@ -1,0 +1,195 @@
+"""Conversation sessions in Redis: one key per contact with a TTL, and a per-contact lock.
+
+Redis is a cache of conversation position, not a record: when it is down the line answers
+statelessly (menu, keywords, NLU) and nothing is lost, because messages live in the database.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from contextlib import contextmanager
+
+import redis as redis_lib
+
+log = logging.getLogger(__name__)
+REDIS_ERRORS = (redis_lib.RedisError, OSError)
+# A session outlives its TTL by this much so the worker can be told the form expired.
+EXPIRED_GRACE = 24 * 3600
+
+
+def handover_key(org: str, phone: str) -> str:
+    """Present while an organizer has this conversation (bot/line/handover.py owns it; read here with the lock)."""
+    return f"handover:{org}:{phone}"
+
+
+def _key(org: str, phone: str) -> str:
+    return f"session:{org}:{phone}"
+
+
+# Deletes the lock only if it still holds our token (another holder may have taken it after a timeout).
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
+_UNREAD = object()
+
+
+class SessionStore:
+    """Inside `lock`, the session is read together with taking the lock and written together with
+    releasing it: two Redis round trips per message instead of one per call."""
+
+    def __init__(self, redis: redis_lib.Redis | None, ttl: int):
+        self.redis = redis
+        self.ttl = ttl
+        self._held: dict[str, object] = {}  # key -> raw value read under the lock
+        self._pending: dict[str, dict | None] = {}  # key -> session to write on release
+        self._handover: dict[str, bool] = {}  # key -> handover key present, read with the lock
+
+    def get(self, org: str, phone: str) -> dict | None:
+        """The session, with "expired": True when it is past its TTL (the caller ends it politely)."""
+        if self.redis is None:
+            return None
+        key = _key(org, phone)
+        if key in self._pending:
+            raw = self._encode(self._pending[key])
+        elif self._held.get(key, _UNREAD) is not _UNREAD:
+            raw = self._held[key]
+        else:
+            try:
+                raw = self.redis.get(key)
+            except REDIS_ERRORS as exc:
+                log.warning("session read failed: %s", exc)
+                return None
+        if not raw:
+            return None
+        session = json.loads(raw)
+        session["expired"] = session.get("expires", float("inf")) < time.time()
+        return session
+
+    def handover_flag(self, org: str, phone: str) -> bool | None:
+        """Whether the handover key existed when the lock was taken; None when not read (no lock)."""
+        return self._handover.get(_key(org, phone))
+
+    def put(self, org: str, phone: str, session: dict | None) -> None:
+        if self.redis is None:
+            return
+        key = _key(org, phone)
+        if key in self._held:
+            self._pending[key] = self._stamp(session)
+            return
+        try:
+            self._write(self.redis, key, self._stamp(session))
+        except REDIS_ERRORS as exc:
+            log.warning("session write failed: %s", exc)
+
+    def _stamp(self, session: dict | None) -> dict | None:
+        if session is None:
+            return None
+        session = {k: v for k, v in session.items() if k != "expired"}
+        session["expires"] = time.time() + self.ttl
+        return session
+
+    @staticmethod
+    def _encode(session: dict | None) -> str | None:
+        return json.dumps(session) if session is not None else None
+
+    def _write(self, client, key: str, session: dict | None) -> None:
+        if session is None:
+            client.delete(key)
+        else:
+            client.set(key, self._encode(session), ex=self.ttl + EXPIRED_GRACE)
+
+    @contextmanager
+    def lock(self, org: str, phone: str, timeout: float = 10, wait: float = 5):
+        """Messages from one phone are handled one at a time; without Redis, not at all serialised."""
+        if self.redis is None:
+            yield
+            return
+        key, lock_key, token = _key(org, phone), f"lock:{org}:{phone}", uuid.uuid4().hex
+        acquired = False
+        try:
+            deadline = time.monotonic() + wait
+            while True:
+                pipe = self.redis.pipeline(transaction=False)
+                pipe.set(lock_key, token, nx=True, px=int(timeout * 1000))
+                pipe.get(key)
+                pipe.exists(handover_key(org, phone))
+                acquired, raw, handed_over = pipe.execute()
+                if acquired or time.monotonic() > deadline:
+                    break
+                time.sleep(0.01)
+            if acquired:
+                self._held[key] = raw
+                self._handover[key] = bool(handed_over)
+        except REDIS_ERRORS as exc:
+            log.warning("session lock unavailable: %s", exc)
+        try:
+            yield
+        finally:
+            self._held.pop(key, None)
+            self._handover.pop(key, None)
+            pending = self._pending.pop(key, _UNREAD)
+            try:
+                pipe = self.redis.pipeline(transaction=False)
+                if pending is not _UNREAD:
+                    self._write(pipe, key, pending)
+                if acquired:
+                    pipe.eval(_RELEASE, 1, lock_key, token)
+                pipe.execute()
+            except REDIS_ERRORS as exc:
+                log.warning("session write/unlock failed: %s", exc)
+
+
+# --- opt-outs, readable while the database is not -----------------------------------------------
+# The contact row is the record; this set per organization mirrors it so that a worker who opted out
+# is not answered while the row cannot be read. Written whenever a contact opts out or back in.
+
+def opt_out_key(org: str) -> str:
+    return f"optout:{org}"
+
+
+def remember_opt_out(redis, org: str | None, phone: str | None, changes: dict) -> None:
+    if redis is None or not org or not phone or "opted_out" not in changes:
+        return
+    try:
+        if changes["opted_out"]:
+            redis.sadd(opt_out_key(org), phone)
+        else:
+            redis.srem(opt_out_key(org), phone)
+    except REDIS_ERRORS as exc:
+        log.warning("opt-out not mirrored in Redis: %s", exc)
+
+
+def opted_out(redis, org: str | None, phone: str | None) -> bool:
+    """From the mirror (the database is away); False when Redis cannot say either."""
+    if redis is None or not org or not phone:
+        return False
+    try:
+        return bool(redis.sismember(opt_out_key(org), phone))
+    except REDIS_ERRORS as exc:
+        log.warning("opt-out mirror unreadable: %s", exc)
+        return False
+
+
+def mirror_opt_outs(services) -> int:
+    """Copy every opted-out contact into the mirror (the worker does this at start, in case Redis
+    lost it). Adds only: an opt-in removes its number when it happens."""
+    from sqlalchemy import select
+
+    from bot.models import Contact
+
+    if services.redis is None:
+        return 0
+    with services.db() as session:
+        rows = session.execute(select(Contact.organization, Contact.phone).where(Contact.opted_out.is_(True))).all()
+    by_org: dict[str, list[str]] = {}
+    for org, phone in rows:
+        by_org.setdefault(org, []).append(phone)
+    pipe = services.redis.pipeline(transaction=False)
+    for org, phones in by_org.items():
+        for start in range(0, len(phones), 1000):
+            pipe.sadd(opt_out_key(org), *phones[start:start + 1000])
+    pipe.execute()
+    return len(rows)
