@@ -3,7 +3,7 @@
 Starts a Redis of its own when REDIS_URL is unset, migrates the SQLite default, loads the demo
 content, then hands over to honcho for the Procfile's web, worker, broadcasts and nlu processes
 (RUN_NLU=0 leaves out the Rasa server; the in-process fallback answers). Each demo organization gets its
-demo history once (bot/demo.py; DEMO_DATA=0 skips it; never in production).
+demo history once (bot/desk/demo.py; DEMO_DATA=0 skips it; never in production).
 
 It leaves nothing behind however it ends. SIGINT (Ctrl-C), SIGTERM and SIGHUP (the terminal closed) all
 stop honcho, which stops its processes; honcho runs in a session of its own so a closed terminal's
