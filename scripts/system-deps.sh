@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The Debian packages `make test` and `make run` need: Chromium and its driver with a font (browser tests),
-# PostgreSQL server binaries and redis-server (the servers tests start), Node/npm (Leaflet, Chart.js).
+# PostgreSQL server binaries, PgBouncer and redis-server (the servers tests start; redis-server also runs
+# as Sentinel with --sentinel), Node/npm (Leaflet, Chart.js).
 # As root: one `apt-get update`, then install only what is missing. Otherwise, when something is missing:
 # stop at once and print the one command to run. --dry-run prints what would be installed and exits 0.
 # SYSTEM_DEPS_ROOT prefixes the file checks (tests point it at an empty or a fake tree).
@@ -17,6 +18,7 @@ have chromedriver || need+=(chromium-driver)
 [ -f "$root/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf" ] || need+=(fonts-dejavu-core)
 compgen -G "$root/usr/lib/postgresql/*/bin/initdb" > /dev/null || need+=(postgresql)
 have redis-server || need+=(redis-server)
+[ -f "$root/usr/sbin/pgbouncer" ] || have pgbouncer || need+=(pgbouncer)
 have node || need+=(nodejs)
 have npm || need+=(npm)
 
