@@ -7,6 +7,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+# `?pgbouncer=1` on DATABASE_URL: the URL goes through a pooler in transaction mode (PgBouncer < 1.21),
+# where each transaction may land on another server connection. psycopg's server-side prepared
+# statements would then be missing there ("prepared statement _pg3_0 does not exist"): none are made.
+POOLER_FLAG = "pgbouncer"
 
 
 def build_engine(url: str) -> Engine:
@@ -28,12 +34,18 @@ def build_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    parsed = make_url(url)
+    connect_args: dict = {"connect_timeout": 3}
+    if POOLER_FLAG in parsed.query:
+        if parsed.query[POOLER_FLAG] not in ("0", "false", "no", "off"):
+            connect_args["prepare_threshold"] = None
+        parsed = parsed.difference_update_query([POOLER_FLAG])  # not a libpq parameter
     return create_engine(
-        url,
+        parsed,
         pool_size=5,
         max_overflow=10,
         pool_timeout=5,
-        connect_args={"connect_timeout": 3},
+        connect_args=connect_args,
     )
 
 
