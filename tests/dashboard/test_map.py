@@ -10,12 +10,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.desk import inbox
+from bot.desk import report_map
 from bot.desk.accounts import create_user
 from bot.orgs import sync_organizations
-from bot.line.reports import change_status
+from bot.desk.report_status import change_status
 from bot.services import build_services
-from content.catalog import _outline
+from content.loader_org import _outline
 from tests.dashboard.conftest import PASSWORD, Browser
 from tests.dashboard.test_reports import make_report
 from webhooks import create_app
@@ -85,7 +85,7 @@ def test_points_use_coordinates_or_their_place_with_a_stable_nudge(services, sig
         assert q["approximate"] is True and 20 < _metres((q["lat"], q["lon"]), GIKOMBA) <= 180
         spots.add((q["lat"], q["lon"]))
     assert len(spots) == 3  # they do not hide each other
-    eastleigh = next(s for s in inbox.outlines(services.catalog, "nairobi-vendors") if s["id"] == "nbo.eastleigh")
+    eastleigh = next(s for s in report_map.outlines(services.catalog, "nairobi-vendors") if s["id"] == "nbo.eastleigh")
     q = points[area.reference]
     assert _metres((q["lat"], q["lon"]), tuple(eastleigh["center"])) <= 900
     again = {p["reference"]: p for p in signed_in.get("/reports/map.json").get_json()["points"]}
@@ -152,7 +152,7 @@ def test_an_outline_in_the_gazetteer_is_drawn_instead_of_a_circle():
               SimpleNamespace(id="x.nowhere", kind="market", lat=None, lon=None, outline=None,
                               name=lambda lang: "Hakuna")]
     catalog = SimpleNamespace(places=lambda org: places)
-    shapes = inbox.outlines(catalog, "x")
+    shapes = report_map.outlines(catalog, "x")
     assert shapes == [{"id": "x.market", "name": "Soko", "kind": "market", "polygon": [list(c) for c in ring]},
                       {"id": "x.area", "name": "Mtaa", "kind": "area", "center": [-1.3, 36.8], "radius": 1500}]
 
