@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, current_app, g, jsonify, request
 
+from bot.desk import report_list, report_status
 from bot.line import reports
 from webhooks.auth import token_required
 
@@ -44,7 +45,7 @@ def list_reports():
     if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= MAX_PER_PAGE:  # a huge page overflows OFFSET
         return _error(400, f"page must be from 1 to {MAX_PAGE} and per_page between 1 and {MAX_PER_PAGE}")
     services = current_app.extensions["streetline"]
-    return jsonify(reports.list_reports(services, g.organization, status=status, category=category,
+    return jsonify(report_list.list_reports(services, g.organization, status=status, category=category,
                                         market=args.get("market") or None, since=since, page=page,
                                         per_page=per_page))
 
@@ -63,8 +64,8 @@ def change(reference: str):
         return _error(400, f"unknown fields: {', '.join(sorted(unknown))}")
     services = current_app.extensions["streetline"]
     try:
-        result = reports.change_status(services, g.organization, reference, status, note, actor="api")
-    except reports.TransitionError as exc:
+        result = report_status.change_status(services, g.organization, reference, status, note, actor="api")
+    except report_status.TransitionError as exc:
         return _error(409, str(exc))
     except ValueError as exc:
         return _error(400, str(exc))

@@ -16,9 +16,6 @@ from __future__ import annotations
 
 import random
 import shutil
-import struct
-import wave
-import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -28,9 +25,11 @@ import yaml
 from sqlalchemy import bindparam, delete, select, update
 
 from bot.line import handover, live, reports
+from bot.desk import report_status
 from bot.desk.conversations import send_reply
+from bot.desk.demo_media import attach, placeholders
 from bot.line.delivery import record_status
-from bot.providers.twilio.inbound import Inbound
+from bot.messages import Inbound
 from bot.line.media import media_dir
 from bot.line.members import CONSENT_VERSION, save_member
 from bot.models import (AuditEvent, Broadcast, BroadcastRecipient, Contact, Handover, InboundMessage, MarketStatus,
@@ -205,7 +204,7 @@ def _reports(services, org, rng, now, people: list[Person], count: int, reg: Reg
     places = [p for p in services.catalog.places(org.slug)]
     stalls = [p for p in places if p.kind in STALL_KINDS] or places
     bursts: dict[int, tuple[str, object]] = {}
-    photo, voice = _placeholders(services, org.slug)
+    photo, voice = placeholders(services, org.slug)
     made = 0
     for at, burst in _times(rng, now, count):
         person = rng.choice(people)
@@ -233,7 +232,7 @@ def _reports(services, org, rng, now, people: list[Person], count: int, reg: Reg
         reg.add("reports", report.id)
         reg.add("clusters", report.cluster_id)
         if person.channel == "whatsapp" and rng.random() < 0.4:
-            _attach(services, report.id, *(photo if rng.random() < 0.75 else voice), at)
+            attach(services, report.id, *(photo if rng.random() < 0.75 else voice), at)
         _progress(services, org, rng, report.reference, at, now)
         made += 1
     return made
@@ -250,41 +249,8 @@ def _progress(services, org, rng, reference: str, at: datetime, now: datetime) -
     step = at
     for status in PATHS[final]:
         step = min(step + timedelta(hours=rng.randint(2, 72)), now)
-        reports.change_status(services, org.slug, reference, status, notes.get(status), actor="demo organizer",
+        report_status.change_status(services, org.slug, reference, status, notes.get(status), actor="demo organizer",
                               now=step, notify=False)
-
-
-def _placeholders(services, slug: str) -> tuple[tuple[str, str], tuple[str, str]]:
-    """A photo and a voice note standing in for what workers sent (one file each, shared)."""
-    folder = media_dir(services.settings) / f"demo-{slug}"
-    folder.mkdir(parents=True, exist_ok=True)
-    photo, voice = folder / "photo.png", folder / "voice.wav"
-    if not photo.exists():
-        photo.write_bytes(_png(320, 240, (188, 196, 201)))
-    if not voice.exists():
-        with wave.open(str(voice), "wb") as w:
-            w.setnchannels(1)
-            w.setsampwidth(1)
-            w.setframerate(8000)
-            w.writeframes(b"\x80" * 8000)
-    return (str(photo), "image/png"), (str(voice), "audio/wav")
-
-
-def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
-
-
-def _attach(services, report_id: int, path: str, content_type: str, at: datetime) -> None:
-    """The attachment as the media job leaves it once stored (no provider URL to fetch from here)."""
-    with services.db.begin() as session:
-        session.add(ReportMedia(report_id=report_id, url=f"demo:{Path(path).name}", content_type=content_type,
-                                status="stored", path=path, size=Path(path).stat().st_size, attempts=1,
-                                created_at=at, updated_at=at))
 
 
 def _closures(services, org, rng, now, reg: Registry) -> int:

@@ -1,5 +1,5 @@
 """The phone simulator's side of the line (no Flask): simulated phone numbers, Twilio-format signed
-forms, photos a simulated phone sends, and reading what the line sent to a simulated phone.
+forms, and reading what the line sent to a simulated phone.
 
 A simulated phone is an ordinary number in a reserved test range of the organization's country
 (+254 70000 xxxx in Kenya, +91 700000 xxxx in India, ...). A number is handed out only when no contact
@@ -26,8 +26,6 @@ both places is shown once.
 from __future__ import annotations
 
 import json
-import os
-import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -38,13 +36,12 @@ import phonenumbers
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
-from bot.providers.twilio.inbound import MAX_BODY
+from bot.messages import MAX_BODY
 from bot.models import Contact, InboundMessage, OutboundMessage, OrganizationNumber
 from bot.phones import to_e164
 from content.sms import non_gsm7_chars, segment_info, split_segments
 
 WEBHOOK_PATH = "/webhooks/twilio/messages"
-MEDIA_ROUTE = "/simulator/media/"  # + token; served by webhooks/dashboard/simulator.py
 CHANNELS = ("sms", "whatsapp")
 # AccountSid of simulated traffic when no Twilio account is configured ("SIMULATOR" spelled in hex-ish).
 SIMULATOR_ACCOUNT = "AC" + "51" * 16
@@ -58,15 +55,6 @@ TEST_RANGES = {254: "70000", 91: "700000", 221: "70000", 598: "9900"}
 RANDOM_DIGITS = 4
 CLAIM_TTL = 90 * 24 * 3600
 CLAIM_KEY = "simulator:phone:{}"
-
-PHOTO_TYPES = {  # magic bytes -> (content type, extension); the upload's own claim is not trusted
-    b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
-    b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
-    b"GIF87a": ("image/gif", ".gif"),
-    b"GIF89a": ("image/gif", ".gif"),
-}
-EXT_TYPES = {ext: ct for ct, ext in PHOTO_TYPES.values()} | {".webp": "image/webp"}
-TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
 
 
 class SimulatorError(ValueError):
@@ -201,7 +189,7 @@ def new_sid() -> str:
 def build_form(*, channel: str, phone: str, to: str, body: str, account_sid: str | None = None,
                profile_name: str | None = None, location: Location | None = None,
                media: list[tuple[str, str]] = ()) -> dict:
-    """The form Twilio posts for one inbound message (the fields bot/providers/twilio/inbound.py reads)."""
+    """The form Twilio posts for one inbound message (the fields bot/providers/twilio/form.py reads)."""
     if channel not in CHANNELS:
         raise SimulatorError("channel must be sms or whatsapp")
     form = {
@@ -385,58 +373,3 @@ def history(services, org: str, phone: str, marks: dict) -> list[dict]:
         items.append((m.created_at, 1, m.id, item))
     items.sort(key=lambda t: (t[0], t[1], t[2]))
     return [t[3] for t in items]
-
-
-# --------------------------------------------------------------------------- photos
-
-
-def photo_type(data: bytes) -> tuple[str, str] | None:
-    for magic, kind in PHOTO_TYPES.items():
-        if data.startswith(magic):
-            return kind
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp", ".webp"
-    return None
-
-
-def photo_dir(settings) -> Path:
-    return Path(settings.media_dir) / "simulator"
-
-
-def store_photo(settings, data: bytes) -> tuple[str, str]:
-    """Keep an uploaded photo under MEDIA_DIR/simulator/ under an unguessable token.
-    Returns (token, content type)."""
-    if not data:
-        raise SimulatorError("The photo is empty")
-    limit = int(settings.media_max_bytes)
-    if len(data) > limit:
-        raise SimulatorError(f"The photo is {len(data) // 1024} KB; the line accepts up to {limit // 1024} KB")
-    kind = photo_type(data)
-    if kind is None:
-        raise SimulatorError("Send a JPEG, PNG, GIF or WebP photo")
-    content_type, ext = kind
-    token = secrets.token_urlsafe(24)  # 32 characters, 192 bits
-    folder = photo_dir(settings)
-    folder.mkdir(parents=True, exist_ok=True)
-    partial = folder / f".{token}.part"
-    with open(partial, "wb") as fh:
-        fh.write(data)
-    os.replace(partial, folder / f"{token}{ext}")
-    return token, content_type
-
-
-def photo_url(settings, token: str) -> str:
-    """Where Twilio would host the media: a PUBLIC_BASE_URL address the media download job can fetch
-    (it sends Basic auth when an account is configured; the token alone is what grants access)."""
-    return settings.public_base_url.rstrip("/") + MEDIA_ROUTE + token
-
-
-def find_photo(settings, token: str) -> tuple[Path, str] | None:
-    if not TOKEN.match(token or ""):
-        return None
-    folder = photo_dir(settings)
-    for ext, content_type in EXT_TYPES.items():
-        path = folder / f"{token}{ext}"
-        if path.is_file():
-            return path, content_type
-    return None

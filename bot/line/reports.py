@@ -1,11 +1,11 @@
-"""Incident reports: places and dates as workers write them, references, clusters, status changes
-and the message that tells the reporter.
+"""Incident reports as a worker's form creates them: places and dates as workers write them, references,
+clusters, and what a reporter may read back. Status changes by organizers (and the message that tells
+the reporter) are in bot/desk/report_status.py, the API's listing in bot/desk/report_list.py.
 
 Everything here takes `services` explicitly; nothing imports Flask.
 """
 from __future__ import annotations
 
-import logging
 import math
 import re
 import secrets
@@ -13,14 +13,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
-from bot.models import Contact, Member, OutboundMessage, Report, ReportCluster, ReportEvent, ReportMedia, utcnow
-from bot.line.replies import finish
-from bot.providers.sender import Outgoing
-
-log = logging.getLogger(__name__)
+from bot.models import Member, Report, ReportCluster, ReportEvent, ReportMedia, utcnow
 
 # Menu order of report.category (1..10). Values are stored and shown in the API.
 CATEGORIES = ("eviction", "confiscation", "harassment", "bribe", "closure", "fire_flood", "waste",
@@ -33,15 +29,7 @@ INCIDENT_CATEGORY = {
     "injury": "injury", "theft": "other",
 }
 STATUSES = ("new", "verified", "in_progress", "resolved", "rejected")
-TRANSITIONS = {
-    "new": {"verified", "in_progress", "resolved", "rejected"},
-    "verified": {"in_progress", "resolved", "rejected"},
-    "in_progress": {"resolved", "rejected"},
-    "resolved": set(),
-    "rejected": set(),
-}
 REFERENCE = re.compile(r"^\s*R\s*-?\s*(\d{3,6})\s*$", re.IGNORECASE)
-NOTE_MAX = 500
 # A WhatsApp pin this close to a gazetteer place is that place.
 NEAR_KM = 1.5
 
@@ -315,199 +303,3 @@ def truncate(catalog, variable: str, lang: str, value: str) -> str:
     if limit is not None and len(value) > limit:
         return value[: max(limit - 1, 1)].rstrip() + "…" if lang == "hi" else value[: max(limit - 3, 1)].rstrip() + "..."
     return value
-
-
-# --------------------------------------------------------------------------- status changes
-
-
-class TransitionError(ValueError):
-    """The status change is not allowed from the report's current status."""
-
-
-@dataclass
-class Change:
-    report: Report
-    event: ReportEvent
-    notified: bool
-
-
-def change_status(services, org: str, reference: str, status: str | None, note: str | None,
-                  actor: str | None = None, *, now: datetime | None = None, notify: bool = True) -> Change | None:
-    """Move a report on (new -> verified -> in_progress -> resolved, or rejected) and/or add a note.
-    Returns None for an unknown reference (in this organization); raises TransitionError or ValueError.
-    The reporter is told of a status change in their language, through the sender (unless `notify` is
-    off: the demo history's past changes, bot/desk/demo.py, which also backdates them with `now`)."""
-    if status is not None and status not in STATUSES:
-        raise ValueError(f"unknown status {status!r}; one of {', '.join(STATUSES)}")
-    if note is not None:
-        note = note.strip() or None
-        if note and len(note) > NOTE_MAX:
-            raise ValueError(f"note longer than {NOTE_MAX} characters")
-    if status is None and note is None:
-        raise ValueError("give a status, a note or both")
-    ref = normalise_reference(reference)
-    if ref is None:
-        return None
-    now = now or utcnow()
-    with services.db.begin() as session:
-        report = session.scalars(select(Report).where(Report.organization == org, Report.reference == ref)
-                                 .with_for_update()).first()
-        if report is None:
-            return None
-        previous = report.status
-        moved = status is not None and status != previous
-        if moved and status not in TRANSITIONS[previous]:
-            raise TransitionError(f"cannot go from {previous} to {status}")
-        if moved:
-            report.status = status
-        report.updated_at = now
-        event = ReportEvent(report_id=report.id, from_status=previous, to_status=report.status, note=note,
-                            actor=actor, created_at=now)
-        session.add(event)
-        session.flush()
-        contact = session.get(Contact, report.contact_id) if report.contact_id else None
-    notified = False
-    if notify and moved and contact is not None and not contact.opted_out:
-        notified = _notify(services, report, event, contact, note)
-    return Change(report, event, notified)
-
-
-WHATSAPP_WINDOW = timedelta(hours=24)
-
-
-def _whatsapp_window_open(contact: Contact) -> bool:
-    last = contact.last_inbound_whatsapp_at
-    return last is not None and utcnow() - last < WHATSAPP_WINDOW
-
-
-def _notify(services, report: Report, event: ReportEvent, contact: Contact, note: str | None) -> bool:
-    catalog = services.catalog
-    org = catalog.organizations[report.organization]
-    lang = contact.language or report.language or org.default_language
-    channel = report.channel
-    if channel == "whatsapp" and not _whatsapp_window_open(contact):
-        # WhatsApp refuses free text 24 h after the worker's last message (63016); the same number
-        # still gets an SMS, worded for SMS.
-        channel = "sms"
-    state = catalog.text(org.slug, f"report.state.{report.status}", lang, channel)
-    if note:
-        body = catalog.text(org.slug, "report.changed.note", lang, channel, ref=report.reference, state=state,
-                            note=truncate(catalog, "note", lang, note))
-    else:
-        body = catalog.text(org.slug, "report.changed", lang, channel, ref=report.reference, state=state)
-    reply = finish(body, channel)
-    prefix = "whatsapp:" if channel == "whatsapp" else ""
-    to, from_ = prefix + contact.phone, prefix + org.numbers[0]
-    settings = services.settings
-    callback = settings.status_callback_url or f"{settings.public_base_url}/webhooks/twilio/status"
-    result = services.sender.send(Outgoing(to=to, from_=from_, body=reply.text, status_callback=callback))
-    now = utcnow()
-    with services.db.begin() as session:
-        out = OutboundMessage(organization=org.slug, contact_id=contact.id, channel=channel, to_address=to,
-                              from_address=from_, body=reply.text, encoding=reply.encoding, segments=reply.segments,
-                              kind="message", provider_sid=result.sid, status=result.status, status_rank=0,
-                              error_code=result.error_code, created_at=now, updated_at=now)
-        session.add(out)
-        session.flush()
-        session.get(ReportEvent, event.id).notification_id = out.id
-        event.notification_id = out.id
-    if result.status == "failed":
-        log.warning("status notification for %s failed: %s %s", report.reference, result.error_code,
-                    result.error_message)
-        return False
-    return True
-
-
-# --------------------------------------------------------------------------- listing (API)
-
-
-def list_reports(services, org: str, *, status: str | None = None, category: str | None = None,
-                 market: str | None = None, since: datetime | None = None, page: int = 1,
-                 per_page: int = 50) -> dict:
-    catalog = services.catalog
-    query = select(Report).where(Report.organization == org)
-    if status:
-        query = query.where(Report.status == status)
-    if category:
-        query = query.where(Report.category == category)
-    if market:
-        place_ids = {p.id for p in catalog.places(org)}
-        if market in place_ids:
-            query = query.where(Report.place_id == market)
-        else:
-            matched = match_place(catalog, org, market).place_id
-            query = query.where(Report.place_id == matched) if matched else \
-                query.where(func.lower(Report.place_text) == market.strip().lower())
-    if since:
-        query = query.where(Report.created_at >= since)
-    with services.db() as session:
-        total = session.scalar(select(func.count()).select_from(query.subquery()))
-        rows = list(session.scalars(query.order_by(Report.created_at.desc(), Report.id.desc())
-                                    .offset((page - 1) * per_page).limit(per_page)))
-        ids = [r.id for r in rows]
-        contacts = {c.id: c for c in session.scalars(select(Contact).where(
-            Contact.id.in_({r.contact_id for r in rows if r.contact_id and not r.anonymous})))}
-        members = {m.id: m for m in session.scalars(select(Member).where(
-            Member.id.in_({r.member_id for r in rows if r.member_id and not r.anonymous})))}
-        media: dict[int, list] = {}
-        for m in session.scalars(select(ReportMedia).where(ReportMedia.report_id.in_(ids)).order_by(ReportMedia.id)):
-            media.setdefault(m.report_id, []).append(m)
-        events: dict[int, list] = {}
-        for e in session.scalars(select(ReportEvent).where(ReportEvent.report_id.in_(ids)).order_by(ReportEvent.id)):
-            events.setdefault(e.report_id, []).append(e)
-        clusters = {c.id: c for c in session.scalars(select(ReportCluster).where(
-            ReportCluster.id.in_({r.cluster_id for r in rows if r.cluster_id})))}
-    return {
-        "reports": [report_json(catalog, r, contacts, members, media.get(r.id, []), events.get(r.id, []))
-                    for r in rows],
-        "clusters": [cluster_json(catalog, c) for c in sorted(clusters.values(), key=lambda c: -c.count)],
-        "page": page,
-        "per_page": per_page,
-        "total": total,
-        "next_page": page + 1 if page * per_page < total else None,
-    }
-
-
-def _iso(value) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def report_json(catalog, r: Report, contacts: dict, members: dict, media: list, events: list) -> dict:
-    from bot.phones import mask
-
-    reporter = None
-    if not r.anonymous:
-        contact, member = contacts.get(r.contact_id), members.get(r.member_id)
-        reporter = {"phone": mask(contact.phone) if contact else None,
-                    "member_number": member.number if member else None,
-                    "name": member.name if member else None}
-    return {
-        "reference": r.reference,
-        "status": r.status,
-        "category": r.category,
-        "description": r.description,
-        "place": {"id": r.place_id, "name": place_name(catalog, r.place_id), "text": r.place_text},
-        "location": ({"lat": r.latitude, "lon": r.longitude, "address": r.address}
-                     if r.latitude is not None else None),
-        "occurred_on": _iso(r.occurred_on),
-        "occurred_text": r.occurred_text,
-        "channel": r.channel,
-        "language": r.language,
-        "anonymous": r.anonymous,
-        "reporter": reporter,
-        "cluster_id": r.cluster_id,
-        "media": [{"id": m.id, "content_type": m.content_type, "status": m.status, "size": m.size}
-                  for m in media],
-        "history": [{"from": e.from_status, "to": e.to_status, "note": e.note, "by": e.actor,
-                     "at": _iso(e.created_at), "notified": e.notification_id is not None} for e in events],
-        "created_at": _iso(r.created_at),
-        "updated_at": _iso(r.updated_at),
-    }
-
-
-def cluster_json(catalog, c: ReportCluster) -> dict:
-    where = place_name(catalog, c.place_id) or c.place_text or "?"
-    noun = c.category.replace("_", "/") + (" report" if c.count == 1 else " reports")
-    return {"id": c.id, "category": c.category, "place": {"id": c.place_id, "name": where}, "count": c.count,
-            "first_at": _iso(c.first_at), "last_at": _iso(c.last_at),
-            "summary": f"{c.count} {noun} at {where} since {c.first_at:%Y-%m-%d %H:%M} UTC"}

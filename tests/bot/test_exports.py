@@ -15,7 +15,8 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from bot.desk.accounts import create_user
-from bot.desk.exports import ExportError, csv_cell, export_reports
+from bot.desk.export_files import csv_cell
+from bot.desk.exports import ExportError, export_reports
 from bot.models import Member, Report
 from bot.desk.stats import FilterError, ReportFilters, chart_filters, figures
 from tests.dashboard.test_data import NAIROBI, PUNE, TODAY, add_report, audits, seed
@@ -129,14 +130,14 @@ def test_xlsx_rows_hold_any_text_as_text():
     are escaped, spaces kept, days and times are dates, numbers numbers."""
     from datetime import datetime
 
-    from bot.desk.exports import _xlsx
+    from bot.desk.export_files import xlsx_chunks
 
     texts = ["=1+1", "+254711000101", " lead", "trail ", 'a<b&c"', "bell\x01x", "Kiswahili ç नमस्ते"]
     names = ("reference", "received_on", "received_at_utc", "latitude", "reporter_anonymous")
     records = [{"reference": t, "received_on": date(2026, 12, 3), "received_at_utc": datetime(2026, 12, 3, 23, 30, 5),
                 "latitude": -1.2836, "reporter_anonymous": True} for t in texts]
     meta = {"organization": "x", "generated_at": "now", "anonymised": False, "filters": {}, "timezone": "UTC"}
-    body = b"".join(_xlsx(iter(records), names, meta, "X"))
+    body = b"".join(xlsx_chunks(iter(records), names, meta, "X"))
     sheet = openpyxl.load_workbook(io.BytesIO(body))["Reports"]
     rows = [[(c.value, c.data_type) for c in row] for row in sheet.iter_rows(min_row=2)]
     assert [r[0] for r in rows] == [(t.replace("\x01", "_x0001_"), "s") for t in texts]
@@ -266,20 +267,18 @@ def test_weekly_figures_stack_by_category(services):
 # --------------------------------------------------------------------------- command line
 
 
-def test_the_export_command_writes_an_audited_file(services, seeded, tmp_path, monkeypatch):
-    import bot.cli
+def test_the_export_command_writes_an_audited_file(services, seeded, tmp_path):
+    from bot.cli import cli
 
-    monkeypatch.setattr(bot.cli, "_services", lambda: services)
-    monkeypatch.setattr(services, "close", lambda: None)
     out = tmp_path / "city.geojson"
-    result = CliRunner().invoke(bot.cli.cli, ["export", NAIROBI, "--format", "geojson", "--out", str(out)])
+    result = CliRunner().invoke(cli, ["export", NAIROBI, "--format", "geojson", "--out", str(out)], obj=services)
     assert result.exit_code == 0, result.output
     assert "5 reports written" in result.output and "1 without a place left out" in result.output
     assert json.loads(out.read_text())["type"] == "FeatureCollection"
     assert audits(services)[0].detail["via"] == "cli"
-    bad = CliRunner().invoke(bot.cli.cli, ["export", NAIROBI, "--full"])
+    bad = CliRunner().invoke(cli, ["export", NAIROBI, "--full"], obj=services)
     assert bad.exit_code != 0 and "say why" in bad.output
-    bad = CliRunner().invoke(bot.cli.cli, ["export", NAIROBI, "--from", "yesterday"])
+    bad = CliRunner().invoke(cli, ["export", NAIROBI, "--from", "yesterday"], obj=services)
     assert bad.exit_code != 0 and "from must be a date" in bad.output
 
 

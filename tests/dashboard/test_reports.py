@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.models import Contact, Member, OutboundMessage, Report, ReportEvent, ReportMedia, utcnow
-from bot.line.reports import change_status, create_report
+from bot.desk.report_status import change_status
+from bot.line.reports import create_report
 from tests.dashboard.conftest import Browser
 
 NAIROBI_ORG, PUNE_ORG = "nairobi-vendors", "pune-wastepickers"

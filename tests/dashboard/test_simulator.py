@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from bot.desk import simulator as sim
+from bot.desk import simulator as sim, simulator_photos
 from bot.desk.accounts import create_user
 from bot.line.media import download
 from bot.models import InboundMessage, OutboundMessage, Report, ReportMedia
 from bot.orgs import sync_organizations
-from bot.line.reports import change_status
+from bot.desk.report_status import change_status
 from bot.services import build_services
 from content.sms import segment_info
 from standin.twilio_api import TwilioStandin
@@ -154,7 +154,7 @@ def test_photo_upload_becomes_the_media_url_and_the_url_serves_the_bytes(signed_
     assert inbound.raw["NumMedia"] == "1" and inbound.body == "my stall"
     token = media["url"].rsplit("/", 1)[1]
     assert len(token) == 32
-    stored = sim.find_photo(services.settings, token)[0]
+    stored = simulator_photos.find_photo(services.settings, token)[0]
     assert stored.parent == services.settings.media_dir / "simulator"
     served = client.get(f"/simulator/media/{token}")  # no session: the token is the key
     assert served.status_code == 200 and served.data == JPEG and served.mimetype == "image/jpeg"

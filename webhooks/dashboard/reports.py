@@ -2,7 +2,7 @@
 voice notes, history, status changes and notes; a status change tells the reporter) and the map (Leaflet
 served from static/vendor; tiles only when MAP_TILES_URL is set, else the gazetteer's outlines).
 
-Views parse the request, call bot.desk.inbox (queries) and bot.line.reports (changes), render. Everything is scoped
+Views parse the request, call bot.desk (inbox, filters, clusters, report_map; bot.line.reports for changes), render. Everything is scoped
 to g.account.organization; another organization's report, cluster or file answers 404."""
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from flask import (Blueprint, abort, flash, g, jsonify, redirect, render_templat
                    send_file, url_for)
 from flask_babel import gettext as _
 
-from bot.desk import inbox as queries
+from bot.desk import clusters as report_clusters, filters as report_filters, inbox as queries, report_map, report_status
 from bot.line import reports
 from webhooks.dashboard.auth import login_required
 from webhooks.dashboard import i18n
@@ -26,7 +26,7 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 def _common(**extra) -> dict:
     catalog = current_services().catalog
     return {"statuses": reports.STATUSES, "categories": reports.CATEGORIES,
-            "places": queries.place_options(catalog, g.account.organization),
+            "places": report_filters.place_options(catalog, g.account.organization),
             "category_label": i18n.category_label, "status_label": i18n.status_label, **extra}
 
 
@@ -38,18 +38,18 @@ def _common(**extra) -> dict:
 def inbox():
     services, org = current_services(), g.account.organization
     try:
-        filters = queries.parse_filters(services.catalog, org, request.args)
-    except queries.FilterError as exc:
-        return render_template("dashboard/reports/inbox.html", error=str(exc), filters=queries.Filters(),
+        filters = report_filters.parse_filters(services.catalog, org, request.args)
+    except report_filters.FilterError as exc:
+        return render_template("dashboard/reports/inbox.html", error=str(exc), filters=report_filters.Filters(),
                                raw=request.args, page=None, clusters=[], current_cluster=None,
                                **_common()), 400
     current_cluster = None
     if filters.cluster is not None:
-        current_cluster = queries.cluster(services, org, filters.cluster)
+        current_cluster = report_clusters.cluster(services, org, filters.cluster)
         if current_cluster is None:
             abort(404, description=_("There is no such group of reports in your organization."))
     page = queries.search(services, org, filters)
-    clusters = [] if current_cluster else queries.cluster_summaries(services, org, filters)
+    clusters = [] if current_cluster else report_clusters.cluster_summaries(services, org, filters)
     return render_template("dashboard/reports/inbox.html", error=None, filters=filters, raw=request.args,
                            page=page, clusters=clusters, current_cluster=current_cluster, **_common())
 
@@ -63,12 +63,12 @@ def map_view():
     services, org = current_services(), g.account.organization
     settings = services.settings
     try:
-        filters = queries.parse_filters(services.catalog, org, request.args)
+        filters = report_filters.parse_filters(services.catalog, org, request.args)
         error, status = None, 200
-    except queries.FilterError as exc:
-        filters, error, status = queries.Filters(), str(exc), 400
+    except report_filters.FilterError as exc:
+        filters, error, status = report_filters.Filters(), str(exc), 400
     return render_template("dashboard/reports/map.html", filters=filters, raw=request.args, error=error,
-                           outlines=queries.outlines(services.catalog, org),
+                           outlines=report_map.outlines(services.catalog, org),
                            tiles_url=settings.map_tiles_url or "",
                            tiles_attribution=settings.map_tiles_attribution or "", **_common()), status
 
@@ -78,12 +78,12 @@ def map_view():
 def map_json():
     services, org = current_services(), g.account.organization
     try:
-        filters = queries.parse_filters(services.catalog, org, request.args)
-    except queries.FilterError as exc:
+        filters = report_filters.parse_filters(services.catalog, org, request.args)
+    except report_filters.FilterError as exc:
         return jsonify(error=str(exc), status=400), 400
-    if filters.cluster is not None and queries.cluster(services, org, filters.cluster) is None:
+    if filters.cluster is not None and report_clusters.cluster(services, org, filters.cluster) is None:
         return jsonify(error=_("There is no such group of reports in your organization."), status=404), 404
-    found = queries.map_points(services, org, filters)
+    found = report_map.map_points(services, org, filters)
     for point in found["points"]:
         point["url"] = url_for("reports.detail", reference=point["reference"])
         point["category_label"] = i18n.category_label(point["category"])
@@ -107,12 +107,12 @@ def _detail_or_404(reference: str):
 
 def _render_detail(report, *, error: str | None = None, form: dict | None = None, status: int = 200):
     services = current_services()
-    shapes = queries.outlines(services.catalog, g.account.organization,
+    shapes = report_map.outlines(services.catalog, g.account.organization,
                               {report.place_id} if report.place_id else set())
     return render_template("dashboard/reports/detail.html", report=report, error=error, form=form or {},
                            outlines=shapes, tiles_url=services.settings.map_tiles_url or "",
                            tiles_attribution=services.settings.map_tiles_attribution or "",
-                           note_max=reports.NOTE_MAX, **_common()), status
+                           note_max=report_status.NOTE_MAX, **_common()), status
 
 
 @bp.get("/<reference>")
@@ -150,14 +150,14 @@ def change_status(reference: str):
         return _render_detail(report, form=form, status=409, error=(
             _("Someone changed this report to “%(status)s” while you had it open. Check the history below, "
               "then choose again.", status=i18n.status_label(report.status))))
-    if status == report.status or status not in reports.TRANSITIONS.get(report.status, set()):
+    if status == report.status or status not in report_status.TRANSITIONS.get(report.status, set()):
         return _render_detail(report, form=form, status=409, error=(
             _("A %(current)s report cannot be marked %(new)s.", current=i18n.status_label(report.status),
               new=i18n.status_label(status))))
     reach = queries.reporter_reach(services, org, report.reference)
     try:
-        change = reports.change_status(services, org, report.reference, status, note, actor=g.account.email)
-    except reports.TransitionError:
+        change = report_status.change_status(services, org, report.reference, status, note, actor=g.account.email)
+    except report_status.TransitionError:
         fresh = _detail_or_404(reference)
         return _render_detail(fresh, form=form, status=409, error=(
             _("A %(current)s report cannot be marked %(new)s.", current=i18n.status_label(fresh.status),
@@ -181,7 +181,7 @@ def add_note(reference: str):
     if not note:
         return _render_detail(report, error=_("Write a note first."), form={"only_note": ""}, status=400)
     try:
-        change = reports.change_status(services, org, report.reference, None, note, actor=g.account.email)
+        change = report_status.change_status(services, org, report.reference, None, note, actor=g.account.email)
     except ValueError as exc:
         return _render_detail(report, error=_sentence(str(exc)), form={"only_note": note}, status=400)
     if change is None:

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, send_file, session, url_for
 from werkzeug.test import Client
 
-from bot.desk import simulator as sim
+from bot.desk import simulator as sim, simulator_photos as photos
 from webhooks.dashboard.auth import login_required
 from webhooks.dashboard.common import current_services
 
@@ -80,7 +80,7 @@ def _bad(message: str, status: int = 400):
 
 def _local_media(urls: list[str]) -> list[str]:
     """Simulator photo URLs (PUBLIC_BASE_URL based) as paths on this site, for the page to show."""
-    base = current_services().settings.public_base_url.rstrip("/") + sim.MEDIA_ROUTE
+    base = current_services().settings.public_base_url.rstrip("/") + photos.MEDIA_ROUTE
     return [url_for("simulator.media", token=u[len(base):]) if u.startswith(base) else u for u in urls]
 
 
@@ -163,8 +163,8 @@ def send():
         if upload is not None and upload.filename:
             if channel != "whatsapp":
                 raise sim.SimulatorError("Photos can only be sent on WhatsApp")
-            token, content_type = sim.store_photo(settings, upload.read(int(settings.media_max_bytes) + 1))
-            media.append((sim.photo_url(settings, token), content_type))
+            token, content_type = photos.store_photo(settings, upload.read(int(settings.media_max_bytes) + 1))
+            media.append((photos.photo_url(settings, token), content_type))
         sim.check_body(body, channel, bool(location or media))
         profile = str(fields.get("profile_name") or state.get("profile") or DEFAULT_PROFILE).strip()
         profile = profile[:sim.PROFILE_MAX] or DEFAULT_PROFILE
@@ -233,7 +233,7 @@ def messages():
 @bp.get("/media/<token>")
 def media(token: str):
     """A photo a simulated phone sent: public by its unguessable token, like Twilio's media URLs."""
-    found = sim.find_photo(current_services().settings, token)
+    found = photos.find_photo(current_services().settings, token)
     if found is None:
         abort(404)
     path, content_type = found
