@@ -47,6 +47,10 @@ class Settings:
     env: str = "development"
     database_url: str = f"sqlite:///{VAR / 'streetline.db'}"
     redis_url: str | None = None
+    # REDIS_SENTINELS (host:port list): Redis is the primary these Sentinels name REDIS_SENTINEL_SERVICE;
+    # REDIS_URL, if also set, then only gives the database number and password.
+    redis_sentinels: tuple[str, ...] = ()
+    redis_sentinel_service: str = "streetline"
     twilio_account_sid: str | None = None
     twilio_auth_token: str = "dev-auth-token"
     # Where twilio-python sends REST calls; a local stand-in in tests and `make run`.
@@ -107,6 +111,8 @@ class Settings:
             env=mode,
             database_url=env.get("DATABASE_URL") or defaults.database_url,
             redis_url=env.get("REDIS_URL") or None,
+            redis_sentinels=_hosts(env, "REDIS_SENTINELS", ()),
+            redis_sentinel_service=env.get("REDIS_SENTINEL_SERVICE") or defaults.redis_sentinel_service,
             twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or None,
             twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or defaults.twilio_auth_token,
             twilio_api_base_url=env.get("TWILIO_API_BASE_URL") or None,
@@ -152,7 +158,7 @@ class Settings:
                 ("TWILIO_ACCOUNT_SID", self.twilio_account_sid),
                 ("TWILIO_AUTH_TOKEN", self.twilio_auth_token != Settings.twilio_auth_token),
                 ("PUBLIC_BASE_URL", self.public_base_url != Settings.public_base_url),
-                ("REDIS_URL", self.redis_url),
+                ("REDIS_URL", self.redis_url or self.redis_sentinels),
                 ("SECRET_KEY", self.secret_key != Settings.secret_key),
             )
             if not value
