@@ -48,14 +48,27 @@ class Services:
 
 
 def build_redis(settings: Settings) -> redis_lib.Redis | None:
+    """The one Redis client (sessions, locks, rate limits, NLU cache, RQ). With REDIS_SENTINELS it is
+    Sentinel's client for the current primary: after a failover its new connections go to the replica
+    Sentinel promoted, and a connection to a demoted primary (read-only) is dropped."""
+    timeouts = dict(socket_timeout=settings.redis_timeout, socket_connect_timeout=settings.redis_timeout)
+    if settings.redis_sentinels:
+        from redis.sentinel import Sentinel
+
+        from bot.settings import SettingsError
+
+        url = redis_lib.connection.parse_url(settings.redis_url) if settings.redis_url else {}
+        try:
+            hosts = [(h.rpartition(":")[0] or h, int(h.rpartition(":")[2]) if ":" in h else 26379)
+                     for h in settings.redis_sentinels]
+        except ValueError as exc:
+            raise SettingsError(f"REDIS_SENTINELS must be host:port entries, got {settings.redis_sentinels}") from exc
+        sentinel = Sentinel(hosts, sentinel_kwargs=timeouts, **timeouts)
+        return sentinel.master_for(settings.redis_sentinel_service, db=url.get("db", 0),
+                                   password=url.get("password"), health_check_interval=30)
     if not settings.redis_url:
         return None
-    return redis_lib.Redis.from_url(
-        settings.redis_url,
-        socket_timeout=settings.redis_timeout,
-        socket_connect_timeout=settings.redis_timeout,
-        health_check_interval=30,
-    )
+    return redis_lib.Redis.from_url(settings.redis_url, health_check_interval=30, **timeouts)
 
 
 @lru_cache(maxsize=4)
