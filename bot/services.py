@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import redis as redis_lib
 from rq import Queue
 from sqlalchemy.orm import sessionmaker
 
 from bot.db import build_engine
-from bot.providers.sender import Sender, build_sender
+from bot.messages import Sender
+from bot.providers import build_sender
 from bot.settings import Settings
 from content import Catalog, load_catalog
 
@@ -71,43 +71,73 @@ def build_redis(settings: Settings) -> redis_lib.Redis | None:
     return redis_lib.Redis.from_url(settings.redis_url, health_check_interval=30, **timeouts)
 
 
-@lru_cache(maxsize=4)
-def _fallback_matcher(data_dir: str | None):
+_NLU_PARTS: dict[str, tuple] = {}
+
+
+def _nlu_parts(content_dir: str, catalog: Catalog):
+    """The gazetteer of this catalog's places and the fallback matcher (trained in-process from
+    nlu/data): made once per content directory and process, not once per services object."""
+    if content_dir not in _NLU_PARTS:
+        _NLU_PARTS[content_dir] = _make_nlu_parts(catalog)
+    return _NLU_PARTS[content_dir]
+
+
+def _make_nlu_parts(catalog: Catalog):
+    from nlu.gazetteer import Gazetteer
+
+    gazetteer = Gazetteer.from_content(catalog)
     try:
         from nlu.fallback import FallbackMatcher
     except ImportError:  # pragma: no cover - nlu package incomplete
         log.warning("nlu.fallback unavailable; free text gets the menu")
-        return None
-    return FallbackMatcher.load() if data_dir is None else FallbackMatcher.load(data_dir)
+        return gazetteer, None
+    return gazetteer, FallbackMatcher.load(gazetteer=gazetteer)
 
 
-def build_nlu(settings: Settings, redis: redis_lib.Redis | None):
+def build_nlu(settings: Settings, redis: redis_lib.Redis | None, catalog: Catalog):
+    """The NLU client for this catalog: its places are the ones entities resolve to."""
     from nlu.client import NluClient
     from nlu.language import default_guesser
 
     default_guesser()  # trained now, not on a worker's first message (once per process)
-
+    gazetteer, fallback = _nlu_parts(str(settings.content_dir), catalog)
     return NluClient(
         settings.rasa_url,
         token=settings.rasa_token,
         timeout=settings.nlu_timeout,
         redis=redis,
         cache_ttl=settings.nlu_cache_ttl,
-        fallback=_fallback_matcher(None),
+        fallback=fallback,
+        gazetteer=gazetteer,
     )
 
 
-def build_services(settings: Settings | None = None) -> Services:
+def for_command() -> Services:
+    """Services for the CLI command running now: the caller's (tests pass theirs as the root click
+    context's obj), else built on first use, once per command line, and closed when it ends."""
+    import click
+
+    root = click.get_current_context().find_root()
+    if not isinstance(root.obj, Services):
+        root.obj = build_services()
+        root.call_on_close(root.obj.close)
+    return root.obj
+
+
+def build_services(settings: Settings | None = None, *, nlu: bool = True) -> Services:
+    """The one way to build services: the web app, every CLI command, the RQ worker and the broadcast
+    worker. `nlu=False` for processes that never read a worker's words (the broadcast worker)."""
     settings = settings or Settings.from_env()
     engine = build_engine(settings.database_url)
     redis = build_redis(settings)
+    catalog = load_catalog(settings.content_dir)
     return Services(
         settings=settings,
         engine=engine,
         db=sessionmaker(engine, expire_on_commit=False),
         redis=redis,
         queue=Queue("default", connection=redis) if redis is not None else None,
-        catalog=load_catalog(settings.content_dir),
-        nlu=build_nlu(settings, redis),
+        catalog=catalog,
+        nlu=build_nlu(settings, redis, catalog) if nlu else None,
         sender=build_sender(settings),
     )

@@ -1,5 +1,7 @@
-"""RQ jobs. Jobs take plain ids; they build their services from the environment (Settings.from_env)
-unless a test injects them."""
+"""RQ jobs. Jobs take plain ids and run on the services of the process that runs them: the worker
+(bot/worker.py) builds its services once at start and binds them here, as RQ's docs suggest for workers
+with their own set-up; tests bind theirs. Only a job run where nothing was bound (a bare `rq worker`)
+builds services of its own, for that job."""
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -8,7 +10,7 @@ _injected = None
 
 
 def use_services(services) -> None:
-    """Tests: run jobs (also in an RQ SimpleWorker in this process) against these services."""
+    """Run this process's jobs (also in an RQ SimpleWorker) on these services; None unbinds."""
     global _injected
     _injected = services
 

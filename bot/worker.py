@@ -74,6 +74,8 @@ def main(burst: bool = False) -> None:
         retention.schedule(services.queue)
     except Exception as exc:  # Redis away at start: the next start schedules it
         log.warning("retention purge not scheduled: %s", exc)
+    from bot import tasks
+    tasks.use_services(services)  # jobs run on these, not on services built per job
     background = Background(services).start()
     try:
         Worker([services.queue], connection=services.redis).work(with_scheduler=True, burst=burst)

@@ -3,7 +3,7 @@
 NUL characters cannot be stored or even compared in PostgreSQL text: in a path, a query argument, a
 form field or a JSON string they used to reach a query and end as a 500. So did an id in a URL beyond
 PostgreSQL's integer range. Inbound Twilio messages are
-the exception: there NULs are removed and the original kept (bot/providers/twilio/inbound.py), so nothing a worker sent
+the exception: there NULs are removed and the original kept (bot/providers/twilio/form.py), so nothing a worker sent
 is lost."""
 from __future__ import annotations
 

@@ -6,7 +6,8 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.line.delivery import record_status
 from bot.line.engine import receive
-from bot.providers.twilio.inbound import BadInbound, Inbound, parse_status
+from bot.messages import BadInbound
+from bot.providers.twilio.form import parse_message, parse_status
 from webhooks.signature import twilio_signed
 
 bp = Blueprint("twilio", __name__, url_prefix="/webhooks/twilio")
@@ -24,7 +25,7 @@ def twiml(texts: list[str]) -> Response:
 def messages():
     services = current_app.extensions["streetline"]
     try:
-        inbound = Inbound.from_form(request.form, services.settings.twilio_account_sid)
+        inbound = parse_message(request.form, services.settings.twilio_account_sid)
     except BadInbound as exc:
         abort(400, str(exc))
     outcome = receive(inbound, services)

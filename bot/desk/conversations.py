@@ -8,19 +8,19 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import and_, case, func, literal, or_, select, union_all
 
 from bot.line import handover
 from bot.models import AuditEvent, Contact, Handover, InboundMessage, Member, OutboundMessage, User, utcnow
 from bot.line.replies import finish
-from bot.providers.sender import Outgoing
+from bot.line.outbound import send_to_contact
+from bot.messages import MAX_BODY as MAX_REPLY
+from bot.providers import whatsapp_window_until
 
 log = logging.getLogger(__name__)
 
-WHATSAPP_WINDOW = timedelta(hours=24)
-MAX_REPLY = 1600  # Twilio's limit for a message body, SMS and WhatsApp alike
 PER_PAGE = 30
 THREAD_PAGE = 50
 KIND_LABELS = {"reply": "Bot reply", "message": "Notification", "broadcast": "Broadcast", "organizer": "Organizer"}
@@ -59,12 +59,8 @@ class ContactInfo:
         return "sms"
 
     def window_until(self, now: datetime | None = None) -> datetime | None:
-        """Until when WhatsApp accepts free text (24 h after the worker's last WhatsApp message);
-        None when the window is closed or they never wrote on WhatsApp."""
-        if self.last_whatsapp_at is None:
-            return None
-        until = self.last_whatsapp_at + WHATSAPP_WINDOW
-        return until if until > (now or utcnow()) else None
+        """Until when WhatsApp accepts free text; None when closed or never opened (bot.providers)."""
+        return whatsapp_window_until(self.last_whatsapp_at, now or utcnow())
 
     def as_json(self, now: datetime | None = None) -> dict:
         until = self.window_until(now)
@@ -302,33 +298,18 @@ def send_reply(services, org: str, contact_id: int, user_id: int, body: str) -> 
             "approved template from the Broadcasts page.", 409)
     catalog_org = services.catalog.organizations[org]
     view, _ = handover.extend(services, org, contact_id, user_id)
-    reply = finish(text, channel)
-    settings = services.settings
-    callback = settings.status_callback_url or f"{settings.public_base_url}/webhooks/twilio/status"
-    with services.db.begin() as session:
+    with services.db() as session:
         from_ = _reply_from(session, catalog_org.numbers, contact_id, channel)
-        to = ("whatsapp:" if channel == "whatsapp" else "") + contact.phone
-        # Recorded before sending: a crash in between leaves a "queued" row, never a message we forgot.
-        out = OutboundMessage(organization=org, contact_id=contact_id, channel=channel, to_address=to,
-                              from_address=from_, body=reply.text, encoding=reply.encoding, segments=reply.segments,
-                              kind="organizer", status="queued", status_rank=0, created_at=now, updated_at=now)
-        session.add(out)
-        session.flush()
+    to = ("whatsapp:" if channel == "whatsapp" else "") + contact.phone
+
+    def audit(session, out):
         session.add(AuditEvent(organization=org, user_id=user_id, action="conversation_reply",
                                target=f"outbound:{out.id}", at=now,
                                detail={"contact_id": contact_id, "channel": channel, "handover_id": view.id}))
-        out_id = out.id
-    try:
-        result = services.sender.send(Outgoing(to=to, from_=from_, body=reply.text, status_callback=callback))
-        sid, status, code, error = result.sid, result.status, result.error_code, result.error_message
-    except Exception as exc:  # the sender's own errors come back as results; anything else is a failure too
-        log.exception("organizer reply %s not sent", out_id)
-        sid, status, code, error = None, "failed", None, str(exc)
-    with services.db.begin() as session:
-        row = session.get(OutboundMessage, out_id)
-        row.provider_sid, row.status, row.error_code, row.updated_at = sid, status, code, utcnow()
-    if status == "failed":
-        log.warning("organizer reply %s failed: %s %s", out_id, code, error)
+
+    sent = send_to_contact(services, org=org, contact_id=contact_id, channel=channel, to=to, from_=from_,
+                           reply=finish(text, channel), kind="organizer", also=audit)
+    out_id, status, code, error = sent.outbound_id, sent.status, sent.error_code, sent.error
     with services.db() as session:
         item = _items(session, org, [], [out_id])[0]
     return {"item": item, "sent": status != "failed", "error": error if status == "failed" else None,

@@ -182,7 +182,7 @@ class Offer:
 def reader(services, org):
     """A turn as the org's members read it (SMS, default language), for the answers' texts."""
     from bot.line.engine import Turn
-    from bot.providers.twilio.inbound import Inbound
+    from bot.messages import Inbound
     from bot.line.outcome import Outcome
 
     inbound = Inbound(sid="web", channel="sms", from_address="", to_address="", phone=None, to_number=None,

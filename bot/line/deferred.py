@@ -49,7 +49,7 @@ def finish(services, inbound, org_slug: str, contact, deferred: dict) -> str:
     from bot.line.flows.runner import FLOWS
     from bot.line.flows.states import FlowContext
     from bot.models import Contact, utcnow
-    from bot.providers.sender import Outgoing
+    from bot.messages import Outgoing
 
     org = services.catalog.organizations.get(org_slug)
     flow = FLOWS.get(deferred["flow"])

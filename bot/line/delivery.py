@@ -6,7 +6,7 @@ from sqlalchemy import insert, update
 
 from bot.broadcasts.status import after_status as after_broadcast_status, on_status as on_broadcast_status
 from bot.models import OutboundMessage, StatusEvent, utcnow
-from bot.providers.twilio.statuses import RANK
+from bot.messages import RANK
 
 
 def _code(raw) -> int | None:

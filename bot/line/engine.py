@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.line import features, flows, handover, keywords, privacy, routes, spool  # noqa: F401  features registers routes
-from bot.providers.twilio.inbound import Inbound
+from bot.messages import Inbound
 from bot.models import utcnow
 from bot.line.outcome import Outcome
 from bot.line.replies import finish

@@ -14,7 +14,7 @@ from pathlib import Path
 import requests
 from sqlalchemy import and_, or_, select
 
-from bot.providers.twilio import media_fetch
+from bot.providers import media as media_fetch
 from bot.models import Report, ReportMedia, utcnow
 
 log = logging.getLogger(__name__)

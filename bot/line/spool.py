@@ -30,7 +30,7 @@ from pathlib import Path
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from bot.providers.twilio.inbound import Inbound, Media
+from bot.messages import Inbound, Media
 from bot.line.outcome import Outcome
 from bot.line.replies import Reply
 

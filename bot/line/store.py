@@ -14,7 +14,7 @@ from functools import lru_cache
 from sqlalchemy import Connection, bindparam, func, insert, literal_column, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.providers.twilio.inbound import Inbound
+from bot.messages import Inbound
 from bot.models import Contact, InboundMessage, OutboundMessage, utcnow
 
 

@@ -7,10 +7,13 @@ import json
 
 import pytest
 
-from bot.providers.sender import OutboxSender, Outgoing, TwilioSender
+from bot.messages import Outgoing
+from bot.providers.outbox import OutboxSender
+from bot.providers.twilio.sender import TwilioSender
 from standin.twilio_api import TwilioStandin
 
 SID, TOKEN = "AC" + "1" * 32, "standin-secret"
+CALLBACK = "https://streetline.example.org/webhooks/twilio/status"
 
 
 @pytest.fixture
@@ -21,18 +24,25 @@ def twilio():
 
 @pytest.fixture
 def sender(twilio):
-    sender = TwilioSender(SID, TOKEN, base_url=twilio.base_url, timeout=5)
+    sender = TwilioSender(SID, TOKEN, base_url=twilio.base_url, timeout=5, status_callback=CALLBACK)
     yield sender
     sender.close()
 
 
 def test_twilio_sender_creates_a_message_the_api_accepts(twilio, sender):
-    result = sender.send(Outgoing(to="+254711000001", from_="+254709990001", body="Gikomba is open today",
-                                  status_callback="https://streetline.example.org/webhooks/twilio/status"))
+    result = sender.send(Outgoing(to="+254711000001", from_="+254709990001", body="Gikomba is open today"))
     assert result.sid and result.sid.startswith("SM") and result.status == "queued" and result.error_code is None
     [message] = twilio.messages
     assert (message["to"], message["body"]) == ("+254711000001", "Gikomba is open today")
     assert twilio.violations == []
+    [request] = [r for r in twilio.requests if r["method"] == "POST"]
+    assert request["form"]["StatusCallback"] == CALLBACK  # the one callback URL, set by the provider
+
+
+def test_a_message_that_needs_no_status_asks_for_no_callback(twilio, sender):
+    sender.send(Outgoing(to="+254711000001", from_="+254709990001", body="hi", track_status=False))
+    [request] = [r for r in twilio.requests if r["method"] == "POST"]
+    assert "StatusCallback" not in request["form"]
 
 
 def test_whatsapp_template_send_uses_content_sid(twilio, sender):

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, insert, select, update
 
 from bot.models import AuditEvent, Contact, Handover, InboundMessage, Member, OutboundMessage, utcnow
-from bot.providers.sender import SendResult
+from bot.messages import SendResult
 
 ORG = "nairobi-vendors"
 NUMBER = "+254744000123"

@@ -402,7 +402,7 @@ def test_a_report_finished_during_the_outage_is_saved_when_the_database_returns(
 def test_a_spooled_message_the_database_refuses_is_set_aside_and_the_rest_stored(line):
     """An organization removed from content while its messages sat in the spool: the foreign key
     refuses them; the batch goes on one by one and keeps the file for a human."""
-    from bot.providers.twilio.inbound import Inbound
+    from bot.messages import Inbound
     from bot.line.outcome import Outcome
 
     services, _ = line

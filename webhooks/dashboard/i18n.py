@@ -30,7 +30,7 @@ CATEGORY = {"eviction": _l("eviction"), "confiscation": _l("confiscation"), "har
             "waste": _l("waste not collected"), "unpaid": _l("unpaid recyclables"), "injury": _l("injury"),
             "other": _l("other")}
 TRADE = {"vendor": _l("vendor"), "waste_picker": _l("waste picker"), "porter": _l("porter"), "other": _l("other")}
-# An outbound message's delivery status (provider-neutral, bot/providers/twilio/statuses.py).
+# An outbound message's delivery status (provider-neutral, bot/messages.py RANK).
 MESSAGE_STATUS = {"queued": _l("queued"), "accepted": _l("accepted"), "sending": _l("sending"), "sent": _l("sent"),
                   "delivered": _l("delivered"), "read": _l("read"), "failed": _l("failed"),
                   "undelivered": _l("undelivered"), "received": _l("received"), "canceled": _l("cancelled"),

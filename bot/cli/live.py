@@ -11,29 +11,13 @@ WHEN: ISO 8601 ("2026-11-30", "2026-11-30T18:00", local time of the org's city) 
 from __future__ import annotations
 
 import getpass
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import click
 
 from bot.line import live
 from bot.line.answers import dates
-
-
-@contextmanager
-def _services(ctx):
-    """The caller's services (tests pass their own in ctx.obj), or ones built and closed here."""
-    if ctx.obj is not None:
-        yield ctx.obj
-        return
-    from bot.services import build_services
-    from bot.settings import Settings
-
-    services = build_services(Settings.from_env())
-    try:
-        yield services
-    finally:
-        services.close()
+from bot.services import for_command
 
 
 def _who(by: str | None) -> str:
@@ -85,17 +69,16 @@ def market() -> None:
 @click.option("--reason", help="why (workers see the first 40 characters)")
 @click.option("--by", help="who made the change (default cli:<user>)")
 @click.option("--broadcast", is_flag=True, help="also tell the members (recorded as a pending broadcast)")
-@click.pass_context
-def market_set(ctx, organization, place_id, status, starts, ends, reason, by, broadcast) -> None:
-    with _services(ctx) as services:
-        try:
-            org = _org(services, organization)
-            view, pending = live.set_market_status(
-                services, organization, place_id, status, changed_by=_who(by), source="cli",
-                starts_at=parse_when(starts, org), ends_at=parse_when(ends, org, end=True), reason=reason,
-                broadcast=broadcast)
-        except live.LiveError as exc:
-            raise click.ClickException(str(exc)) from exc
+def market_set(organization, place_id, status, starts, ends, reason, by, broadcast) -> None:
+    services = for_command()
+    try:
+        org = _org(services, organization)
+        view, pending = live.set_market_status(
+            services, organization, place_id, status, changed_by=_who(by), source="cli",
+            starts_at=parse_when(starts, org), ends_at=parse_when(ends, org, end=True), reason=reason,
+            broadcast=broadcast)
+    except live.LiveError as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"{view.place_id} {view.status} from {view.starts_at.isoformat()}"
                f"{' until ' + view.ends_at.isoformat() if view.ends_at else ''} (#{view.id})"
                f"{f'; broadcast #{pending} pending' if pending else ''}")
@@ -103,20 +86,19 @@ def market_set(ctx, organization, place_id, status, starts, ends, reason, by, br
 
 @market.command("list")
 @click.argument("organization")
-@click.pass_context
-def market_list(ctx, organization) -> None:
-    with _services(ctx) as services:
-        _org(services, organization)
-        now = live.current_statuses(services, organization)
-        for place in services.catalog.places(organization):
-            s = now.get(place.id)
-            state = s.status if s else "-"
-            detail = ""
-            if s:
-                detail = f"  until {s.ends_at.isoformat()}" if s.ends_at else ""
-                detail += f"  reason: {s.reason}" if s.reason else ""
-                detail += f"  by {s.changed_by} ({s.source}) at {s.created_at.isoformat()}"
-            click.echo(f"{place.id:24} {place.kind:9} {state:11}{detail}")
+def market_list(organization) -> None:
+    services = for_command()
+    _org(services, organization)
+    now = live.current_statuses(services, organization)
+    for place in services.catalog.places(organization):
+        s = now.get(place.id)
+        state = s.status if s else "-"
+        detail = ""
+        if s:
+            detail = f"  until {s.ends_at.isoformat()}" if s.ends_at else ""
+            detail += f"  reason: {s.reason}" if s.reason else ""
+            detail += f"  by {s.changed_by} ({s.source}) at {s.created_at.isoformat()}"
+        click.echo(f"{place.id:24} {place.kind:9} {state:11}{detail}")
 
 
 @click.group()
@@ -133,32 +115,30 @@ def relief() -> None:
 @click.option("--programme", help="programme id (content programmes.yaml)")
 @click.option("--by", help="who made the change (default cli:<user>)")
 @click.option("--broadcast", is_flag=True, help="also tell the members (recorded as a pending broadcast)")
-@click.pass_context
-def relief_announce(ctx, organization, where, when, ends, recipients, programme, by, broadcast) -> None:
-    with _services(ctx) as services:
-        try:
-            org = _org(services, organization)
-            place = live.org_place(services.catalog, organization, where)
-            venue = place.name(org.default_language) if place else where
-            view, pending = live.announce_relief(
-                services, organization, venue=venue, place_id=place.id if place else None,
-                starts_at=parse_when(when, org), ends_at=parse_when(ends, org, end=True), recipients=recipients,
-                programme_id=programme, changed_by=_who(by), source="cli", broadcast=broadcast)
-        except live.LiveError as exc:
-            raise click.ClickException(str(exc)) from exc
+def relief_announce(organization, where, when, ends, recipients, programme, by, broadcast) -> None:
+    services = for_command()
+    try:
+        org = _org(services, organization)
+        place = live.org_place(services.catalog, organization, where)
+        venue = place.name(org.default_language) if place else where
+        view, pending = live.announce_relief(
+            services, organization, venue=venue, place_id=place.id if place else None,
+            starts_at=parse_when(when, org), ends_at=parse_when(ends, org, end=True), recipients=recipients,
+            programme_id=programme, changed_by=_who(by), source="cli", broadcast=broadcast)
+    except live.LiveError as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"relief distribution #{view.id}: {view.venue}, {view.starts_at.isoformat()}, for {view.recipients}"
                f"{f'; broadcast #{pending} pending' if pending else ''}")
 
 
 @relief.command("list")
 @click.argument("organization")
-@click.pass_context
-def relief_list(ctx, organization) -> None:
-    with _services(ctx) as services:
-        _org(services, organization)
-        for d in live.upcoming_relief(services, organization):
-            click.echo(f"#{d.id} {d.starts_at.isoformat()} {d.venue} for {d.recipients} "
-                       f"(by {d.changed_by}, {d.source})")
+def relief_list(organization) -> None:
+    services = for_command()
+    _org(services, organization)
+    for d in live.upcoming_relief(services, organization):
+        click.echo(f"#{d.id} {d.starts_at.isoformat()} {d.venue} for {d.recipients} "
+                   f"(by {d.changed_by}, {d.source})")
 
 
 __all__ = ["market", "relief", "parse_when"]

@@ -1,80 +1,42 @@
-"""One inbound Twilio message as a plain dataclass, parsed from the webhook form."""
+"""Twilio's webhook forms: an inbound message and a status callback, checked for Twilio's shape and
+turned into the provider-neutral bot.messages types."""
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
-from datetime import datetime
 
-from bot.models import utcnow
+from bot.messages import MAX_BODY, MAX_MEDIA, BadInbound, Inbound, Media, StatusUpdate
 from bot.phones import to_e164
 
-MAX_BODY = 1600  # Twilio's own limit; longer bodies are kept whole in `raw` and truncated here.
-MAX_MEDIA = 10
 
-
-class BadInbound(ValueError):
-    """The request lacks what every Twilio message has; answered with a 400."""
-
-
-@dataclass(frozen=True)
-class Media:
-    url: str
-    content_type: str | None
-
-
-@dataclass(frozen=True)
-class Inbound:
-    sid: str
-    channel: str  # "sms" | "whatsapp"
-    from_address: str  # as Twilio sent it, e.g. "whatsapp:+254711000001"
-    to_address: str
-    phone: str | None  # sender's E.164 number, None when it is not a phone number
-    to_number: str | None
-    body: str
-    media: tuple[Media, ...] = ()
-    latitude: float | None = None
-    longitude: float | None = None
-    address: str | None = None
-    label: str | None = None
-    profile_name: str | None = None
-    wa_id: str | None = None
-    raw: dict = field(default_factory=dict)
-    received_at: datetime = field(default_factory=utcnow)
-
-    @property
-    def text(self) -> str:
-        return self.body.strip()
-
-    @classmethod
-    def from_form(cls, form, account_sid: str | None = None) -> "Inbound":
-        """`form` is a MultiDict (request.form) or a plain dict of strings; `account_sid` is ours, when
-        one is configured. Raises BadInbound for a form not shaped like Twilio's."""
-        get = form.get
-        sid = (get("MessageSid") or get("SmsMessageSid") or "").strip()
-        from_address = (get("From") or "").strip()
-        to_address = (get("To") or "").strip()
-        if not sid or not from_address or not to_address:
-            raise BadInbound("MessageSid, From and To are required")
-        check_shape(form, account_sid)
-        channel = "whatsapp" if from_address.lower().startswith("whatsapp:") else "sms"
-        return cls(
-            sid=sid,
-            channel=channel,
-            from_address=from_address[:64],
-            to_address=to_address[:64],
-            phone=to_e164(from_address),
-            to_number=to_e164(to_address),
-            body=clean_text(get("Body") or "")[:MAX_BODY],
-            media=tuple(_media(form)),
-            latitude=_coordinate(get("Latitude"), 90),
-            longitude=_coordinate(get("Longitude"), 180),
-            address=clean_text(get("Address") or "")[:500] or None,
-            label=clean_text(get("Label") or "")[:500] or None,
-            profile_name=clean_text(get("ProfileName") or "")[:200] or None,
-            wa_id=(get("WaId") or "")[:32] or None,
-            raw=_raw(form),
-        )
+def parse_message(form, account_sid: str | None = None) -> Inbound:
+    """`form` is a MultiDict (request.form) or a plain dict of strings; `account_sid` is ours, when
+    one is configured. Raises BadInbound for a form not shaped like Twilio's."""
+    get = form.get
+    sid = (get("MessageSid") or get("SmsMessageSid") or "").strip()
+    from_address = (get("From") or "").strip()
+    to_address = (get("To") or "").strip()
+    if not sid or not from_address or not to_address:
+        raise BadInbound("MessageSid, From and To are required")
+    check_shape(form, account_sid)
+    channel = "whatsapp" if from_address.lower().startswith("whatsapp:") else "sms"
+    return Inbound(
+        sid=sid,
+        channel=channel,
+        from_address=from_address[:64],
+        to_address=to_address[:64],
+        phone=to_e164(from_address),
+        to_number=to_e164(to_address),
+        body=clean_text(get("Body") or "")[:MAX_BODY],
+        media=tuple(_media(form)),
+        latitude=_coordinate(get("Latitude"), 90),
+        longitude=_coordinate(get("Longitude"), 180),
+        address=clean_text(get("Address") or "")[:500] or None,
+        label=clean_text(get("Label") or "")[:500] or None,
+        profile_name=clean_text(get("ProfileName") or "")[:200] or None,
+        wa_id=(get("WaId") or "")[:32] or None,
+        raw=_raw(form),
+    )
 
 
 # Twilio's own patterns (Message resource). Twilio signs url + k1v1k2v2... without separators, so a
@@ -126,18 +88,11 @@ def check_shape(form, account_sid: str | None = None) -> None:
         raise BadInbound("a MediaContentType field has no MediaUrl")
 
 
-@dataclass(frozen=True)
-class StatusCallback:
-    sid: str
-    status: str
-    error_code: str | None
-
-
 STATUS_WORD = re.compile(r"^[a-z_-]{1,20}$")
 ERROR_CODE = re.compile(r"^[0-9]{1,6}$")
 
 
-def parse_status(form, account_sid: str | None = None) -> StatusCallback:
+def parse_status(form, account_sid: str | None = None) -> StatusUpdate:
     """A delivery status callback's fields, or BadInbound saying what does not fit."""
     for key, value in (form.items(multi=True) if hasattr(form, "lists") else form.items()):
         if "\x00" in key or "\x00" in value:
@@ -151,7 +106,7 @@ def parse_status(form, account_sid: str | None = None) -> StatusCallback:
     code = (form.get("ErrorCode") or "").strip()
     if code and not ERROR_CODE.match(code):
         raise BadInbound("ErrorCode must be a number of at most 6 digits")
-    return StatusCallback(sid, status.strip().lower(), code or None)
+    return StatusUpdate(sid, status.strip().lower(), code or None)
 
 
 def clean_text(text: str) -> str:
