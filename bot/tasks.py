@@ -47,3 +47,13 @@ def forget_contact(organization: str, contact_id: int, services=None) -> dict | 
     from bot.line import privacy
     with _services(services) as built:
         return privacy.erase(built, organization, contact_id)
+
+
+def retention_daily(services=None) -> dict:
+    """The daily retention purge (bot.desk.retention), which then schedules tomorrow's run."""
+    from bot.desk import retention
+    with _services(services) as built:
+        counts = retention.purge(built)
+        if built.queue is not None:
+            retention.schedule(built.queue)
+        return counts

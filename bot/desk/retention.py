@@ -128,15 +128,5 @@ def schedule(queue, now: datetime | None = None):
     """Put the next daily run on RQ's schedule. One job id per day, so several workers starting
     (or the job scheduling its successor) leave one run per day."""
     when = next_run(now or utcnow())
-    return queue.enqueue_at(when, daily, job_id=f"retention-{when:%Y%m%d}", result_ttl=7 * 86400,
+    return queue.enqueue_at(when, "bot.tasks.retention_daily", job_id=f"retention-{when:%Y%m%d}", result_ttl=7 * 86400,
                             description="streetline retention purge")
-
-
-def daily() -> dict:
-    """The RQ job: purge, then schedule tomorrow's run."""
-    from bot import tasks
-    with tasks._services() as services:
-        counts = purge(services)
-        if services.queue is not None:
-            schedule(services.queue)
-        return counts

@@ -120,7 +120,9 @@ def test_the_daily_job_is_scheduled_and_schedules_the_next(live):
     assert job.id == "retention-20261204" and job.id in registry.get_job_ids()
     assert registry.get_scheduled_time(job) == datetime(2026, 12, 4, 1, 0, tzinfo=timezone.utc)
     assert retention.schedule(services.queue, now).id == job.id and registry.count == 1  # once per day
-    counts = retention.daily()  # what the scheduler runs
+    assert job.func_name == "bot.tasks.retention_daily"
+    from bot import tasks
+    counts = tasks.retention_daily()  # what the scheduler runs (tasks bound to these services)
     assert set(counts) == set(services.catalog.organizations)
     assert len(registry.get_job_ids()) >= 1
 
