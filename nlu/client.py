@@ -10,6 +10,9 @@
   responses, CPU the app's workers share with Rasa on a small machine (bench/nlu.py).
 - After ``breaker_failures`` consecutive failures (connection error, timeout, 5xx, bad JSON) the client stops
   calling Rasa for ``breaker_cooldown`` seconds, then lets one trial request through (half-open).
+- ``base_url`` may list several servers, comma-separated (RASA_URL=http://nlu1:5005,http://nlu2:5005): each
+  message goes to the next one in turn (round robin), each server has its own pool and breaker, and a
+  server that fails fast (killed, restarting) hands the message to the next (nlu/servers.py).
 - Parses are cached in Redis (optional) under the normalised text, the org and the model fingerprint
   (``GET /status`` -> model_id/model_file, refreshed every ``status_refresh`` seconds), so a new model
   never serves old answers. Any Redis error is ignored.
@@ -23,16 +26,16 @@ from __future__ import annotations
 
 import hashlib
 import http.client
+import itertools
 import json
 import logging
-import os
 import threading
 import time
 from typing import Any, Callable
-from urllib.parse import urlencode, urlsplit
 
 from nlu import entities as kw
 from nlu.gazetteer import Gazetteer
+from nlu.servers import Backend, RasaError
 from nlu.types import NONE, Entity, NluResult
 
 __all__ = ["NluClient", "NluResult", "Entity", "CircuitBreaker"]
@@ -87,89 +90,13 @@ class CircuitBreaker:
             self._trial = False
 
 
-class RasaError(Exception):
-    pass
-
-
-# The server closed a kept-alive connection while it sat in the pool (idle timeout, restart).
-_STALE = (http.client.RemoteDisconnected, http.client.BadStatusLine, BrokenPipeError, ConnectionResetError,
-          ConnectionAbortedError)
-
-
-class _Pool:
-    """Keep-alive HTTP/1.1 connections to one host, reused LIFO, at most ``size`` kept idle; thread-safe."""
-
-    def __init__(self, base_url: str, timeout: float, size: int = 8):
-        parts = urlsplit(base_url)
-        self.error = None
-        try:
-            self.https = parts.scheme == "https"
-            self.host, self.port = parts.hostname, parts.port
-            if parts.scheme not in ("http", "https") or not self.host:
-                raise ValueError
-        except ValueError:  # a bad RASA_URL must not stop the app: every parse falls back instead
-            self.error = f"RASA_URL must be http(s)://host[:port][/path], not {base_url!r}"
-            log.error("nlu: %s", self.error)
-        self.timeout = timeout
-        self.size = max(1, size)
-        self._idle: list[http.client.HTTPConnection] = []
-        self._lock = threading.Lock()
-        self._pid = os.getpid()
-
-    def _new(self) -> http.client.HTTPConnection:
-        cls = http.client.HTTPSConnection if self.https else http.client.HTTPConnection
-        return cls(self.host, self.port, timeout=self.timeout)
-
-    def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
-        if self.error:
-            raise RasaError(self.error)
-        headers = {"Content-Type": "application/json"} if body is not None else {}
-        with self._lock:
-            if self._pid != os.getpid():  # forked (gunicorn --preload): never share the parent's sockets
-                self._idle, self._pid = [], os.getpid()
-            conn = self._idle.pop() if self._idle else None
-        reused = conn is not None
-        for attempt in (1, 2):
-            if conn is None:
-                conn = self._new()
-            try:
-                conn.request(method, path, body=body, headers=headers)
-                response = conn.getresponse()
-                data = response.read()
-            except _STALE:
-                conn.close()
-                conn = None
-                if reused and attempt == 1:  # no answer at all on an old connection: once on a new one
-                    continue
-                raise
-            except BaseException:
-                conn.close()
-                raise
-            if response.will_close:
-                conn.close()
-            else:
-                with self._lock:
-                    if len(self._idle) < self.size:
-                        self._idle.append(conn)
-                        conn = None
-                if conn is not None:
-                    conn.close()
-            return response.status, data
-        raise AssertionError("unreachable")
-
-    def close(self) -> None:
-        with self._lock:
-            idle, self._idle = self._idle, []
-        for conn in idle:
-            conn.close()
-
-
 class NluClient:
     def __init__(self, base_url: str | None, token: str | None = None, timeout: float = 1.5, redis: Any = None,
                  fallback: Any = None, *, gazetteer: Gazetteer | None = None, breaker_failures: int = 3,
                  breaker_cooldown: float = 30.0, status_refresh: float = 60.0, cache_ttl: int = 7 * 86400,
                  pool_size: int = 8, cache_prefix: str = "nlu:parse:"):
-        self.base_url = (base_url or "").rstrip("/") or None
+        urls = [u.strip().rstrip("/") for u in (base_url or "").split(",") if u.strip()]
+        self.base_url = ",".join(urls) or None
         self.token = token or None
         self.timeout = float(timeout)
         self.redis = redis
@@ -177,20 +104,19 @@ class NluClient:
         if gazetteer is None:
             gazetteer = getattr(fallback, "gazetteer", None)
         self.gazetteer = gazetteer if gazetteer is not None else Gazetteer.load()
-        self.breaker = CircuitBreaker(breaker_failures, breaker_cooldown)
+        # Rasa is an internal service: per server one pool, no proxies, no retries, its own breaker.
+        self.backends = [Backend(url, self.token, self.timeout, pool_size,
+                                 CircuitBreaker(breaker_failures, breaker_cooldown)) for url in urls]
+        self._turn = itertools.count()
         self.redis_breaker = CircuitBreaker(1, breaker_cooldown)  # Redis down: skip the cache for a while
         self.status_refresh = status_refresh
         self.cache_ttl = cache_ttl
         self.cache_prefix = cache_prefix
-        self._fingerprint: str | None = None
-        self._fingerprint_at = 0.0
-        self._lock = threading.Lock()
-        # Rasa is an internal service: one pool for its host, no proxies, no retries (the breaker decides).
-        self.pool = _Pool(self.base_url, self.timeout, pool_size) if self.base_url else None
-        query = f"?{urlencode({'token': self.token})}" if self.token else ""
-        prefix = urlsplit(self.base_url).path if self.base_url else ""  # a Rasa behind a proxy under /nlu
-        self._parse_path = f"{prefix}/model/parse{query}"
-        self._status_path = f"{prefix}/status{query}"
+
+    @property
+    def breaker(self) -> CircuitBreaker:
+        """The first server's breaker (the only one with a single RASA_URL)."""
+        return self.backends[0].breaker
 
     # ------------------------------------------------------------------ public API
     def parse(self, text: str, org: str | None = None) -> NluResult:
@@ -198,7 +124,7 @@ class NluClient:
         try:
             if not text or not kw.normalize(text):
                 return NONE
-            if self.base_url:
+            if self.backends:
                 result = self._parse_rasa(text, org)
                 if result is not None:
                     return result
@@ -212,59 +138,30 @@ class NluClient:
                 return NONE
 
     def health(self) -> dict:
-        if not self.base_url:
+        if not self.backends:
             return {"status": "disabled", "fallback": self.fallback is not None}
-        info: dict[str, Any] = {"url": self.base_url, "breaker": self.breaker.state,
-                                "fallback": self.fallback is not None}
+        servers = [self._health(b) for b in self.backends]
+        if len(servers) == 1:
+            return {**servers[0], "fallback": self.fallback is not None}
+        up = [s for s in servers if s["status"] == "ok"]
+        return {"url": self.base_url, "status": "ok" if up else "down", "servers": servers,
+                "model": up[0]["model"] if up else None, "fallback": self.fallback is not None}
+
+    @staticmethod
+    def _health(backend: Backend) -> dict:
+        info: dict[str, Any] = {"url": backend.url, "breaker": backend.breaker.state, "parsed": backend.parsed}
         try:
-            status = self._get_status()
+            status = backend.status()
             info.update(status="ok", model=status.get("model_file") or status.get("model_id"))
         except Exception as exc:
             info.update(status="down", error=str(exc)[:200])
         return info
 
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.close()
+        for backend in self.backends:
+            backend.pool.close()
 
     # ------------------------------------------------------------------ Rasa path
-    def _request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
-        assert self.pool is not None
-        return self.pool.request(method, path, body)
-
-    def _post_parse(self, text: str) -> tuple[int, bytes]:
-        return self._request("POST", self._parse_path, json.dumps({"text": text}).encode())
-
-    def _get_status(self) -> dict:
-        status, body = self._request("GET", self._status_path)
-        if status != 200:
-            raise RasaError(f"GET /status -> HTTP {status}")
-        data = json.loads(body)
-        if not isinstance(data, dict):
-            raise RasaError("GET /status: unexpected body")
-        fp = data.get("model_id") or data.get("model_file")
-        if not fp:
-            raise RasaError("GET /status: no model loaded")
-        with self._lock:
-            self._fingerprint, self._fingerprint_at = str(fp), time.monotonic()
-        return data
-
-    def fingerprint(self) -> str:
-        with self._lock:
-            fp, at = self._fingerprint, self._fingerprint_at
-        if fp is None or time.monotonic() - at > self.status_refresh:
-            try:
-                self._get_status()
-            except (http.client.HTTPException, OSError, ValueError, RasaError):
-                if fp is None:
-                    raise
-                with self._lock:  # keep the known one; try again later
-                    self._fingerprint_at = time.monotonic()
-            with self._lock:
-                fp = self._fingerprint
-        assert fp is not None
-        return fp
-
     def _cache_key(self, fingerprint: str, text: str, org: str | None) -> str:
         digest = hashlib.sha1(f"{org or ''}\0{kw.normalize(text)}".encode()).hexdigest()
         return f"{self.cache_prefix}{fingerprint}:{digest}"
@@ -291,26 +188,34 @@ class NluClient:
             log.info("nlu: cache write failed: %s", exc)
 
     def _parse_rasa(self, text: str, org: str | None) -> NluResult | None:
-        if not self.breaker.allow():
-            return None
+        """Round robin over the servers whose breaker lets a call through. A server that fails fast
+        (refused, reset: killed or restarting) hands the message to the next one; one that fails after
+        half the timeout does not, so a message never waits much more than NLU_TIMEOUT."""
+        first = next(self._turn)
+        started = time.monotonic()
+        for i in range(len(self.backends)):
+            backend = self.backends[(first + i) % len(self.backends)]
+            if not backend.breaker.allow():
+                continue
+            result = self._parse_on(backend, text, org)
+            if result is not None or time.monotonic() - started > self.timeout / 2:
+                return result
+        return None
+
+    def _parse_on(self, backend: Backend, text: str, org: str | None) -> NluResult | None:
         try:
-            fp = self.fingerprint()
+            fp = backend.fingerprint(self.status_refresh)
             key = self._cache_key(fp, text, org) if self.redis is not None and self.cache_ttl > 0 else None
             cached = self._cache_get(key) if key else None
             if cached is not None:
-                self.breaker.success()
+                backend.breaker.success()
                 return cached
-            status, body = self._post_parse(text)
-            if status != 200:
-                raise RasaError(f"POST /model/parse -> HTTP {status}")
-            data = json.loads(body)
-            if not isinstance(data, dict) or "intent" not in data:
-                raise RasaError("POST /model/parse: unexpected body")
+            data = backend.post_parse(text)
         except (http.client.HTTPException, OSError, ValueError, RasaError) as exc:
-            self.breaker.failure()
-            log.info("nlu: Rasa unavailable (%s); using fallback", exc)
+            backend.breaker.failure()
+            log.info("nlu: Rasa at %s unavailable (%s)", backend.url, exc)
             return None
-        self.breaker.success()
+        backend.breaker.success()
         result = self._from_rasa(text, data, org)
         if key:
             self._cache_set(key, result)

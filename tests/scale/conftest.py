@@ -20,3 +20,23 @@ def pgbouncer(postgres):
 @pytest.fixture
 def pooled_url(pgbouncer, migrated):
     return pgbouncer.url(make_url(migrated).database)
+
+
+def pytest_collection_finish(session):
+    # Two real Rasa servers for test_rasa_replicas: the session's own, and a second one that loads its
+    # model now, while the other tests run (40-90 s), not when its test starts.
+    if any(item.nodeid.startswith("tests/scale/test_rasa_replicas.py::test_one_of_two") for item in session.items):
+        from tests.scale.test_rasa_replicas import start_second_rasa_in_background
+
+        start_second_rasa_in_background()
+
+
+def pytest_sessionfinish(session):
+    # A run that stops before that test (-x, Ctrl-C) must not leave the second server behind.
+    from tests.scale import test_rasa_replicas as replicas
+
+    thread = replicas._second.get("thread")
+    if thread is not None:
+        thread.join(600)
+        if replicas._second.get("server") is not None:
+            replicas._second["server"].stop()
