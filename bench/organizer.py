@@ -73,7 +73,7 @@ def floor(services, count: int) -> tuple[float, int, float]:
 
 def export(services, fmt: str) -> tuple[float, int, int, float]:
     from bot.desk.exports import export_reports
-    from bot.desk.stats import ReportFilters
+    from bot.desk.filters import ReportFilters
 
     t0, c0 = time.perf_counter(), time.process_time()
     made = export_reports(services, ORG, fmt, ReportFilters(), anonymised=True, via="bench")

@@ -2,52 +2,28 @@
 the token's organization (g.organization); phone numbers are masked and anonymous reporters never shown."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from flask import Blueprint, current_app, g, jsonify, request
 
 from bot.desk import report_list, report_status
-from bot.line import reports
+from bot.desk.filters import FilterError
 from webhooks.auth import token_required
 
 bp = Blueprint("reports_api", __name__, url_prefix="/api/v1/reports")
-MAX_PER_PAGE = 100
-MAX_PAGE = 100_000
 
 
 def _error(status: int, message: str):
     return jsonify(error=message, status=status), status
 
 
-def _since(raw: str) -> datetime:
-    value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
 @bp.get("")
 @token_required
 def list_reports():
-    args = request.args
-    status, category = args.get("status") or None, args.get("category") or None
-    if status and status not in reports.STATUSES:
-        return _error(400, f"status must be one of {', '.join(reports.STATUSES)}")
-    if category and category not in reports.CATEGORIES:
-        return _error(400, f"category must be one of {', '.join(reports.CATEGORIES)}")
     try:
-        since = _since(args["since"]) if args.get("since") else None
-    except ValueError:
-        return _error(400, "since must be an ISO 8601 date or time, e.g. 2026-11-25 or 2026-11-25T08:00:00Z")
-    try:
-        page = int(args.get("page", 1))
-        per_page = int(args.get("per_page", 50))
-    except ValueError:
-        return _error(400, "page and per_page must be whole numbers")
-    if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= MAX_PER_PAGE:  # a huge page overflows OFFSET
-        return _error(400, f"page must be from 1 to {MAX_PAGE} and per_page between 1 and {MAX_PER_PAGE}")
+        query = report_list.ListQuery.parse(request.args)
+    except FilterError as exc:
+        return _error(400, str(exc))
     services = current_app.extensions["streetline"]
-    return jsonify(report_list.list_reports(services, g.organization, status=status, category=category,
-                                        market=args.get("market") or None, since=since, page=page,
-                                        per_page=per_page))
+    return jsonify(report_list.list_reports(services, g.organization, query))
 
 
 @bp.patch("/<reference>")

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from bot.desk.filters import NO_PLACE, Filters
+from bot.desk.filters import NO_PLACE, ReportFilters
 from bot.desk.report_labels import PLURALS, category_label
 from bot.line import reports
 from bot.line.answers import dates
@@ -59,7 +59,7 @@ def _counted(org: str, cluster_ids):
             .where(ReportCluster.organization == org))
 
 
-def cluster_summaries(services, org: str, f: Filters | None = None, *, hours: int = CLUSTER_HOURS,
+def cluster_summaries(services, org: str, f: ReportFilters | None = None, *, hours: int = CLUSTER_HOURS,
                       minimum: int = 2, limit: int = 6) -> list[ClusterSummary]:
     """Groups of reports (one category, one place) still growing lately, biggest first; the inbox's
     category and market filters narrow them."""

@@ -39,9 +39,9 @@ from bot.desk.export_files import BATCH, csv_chunks, geojson_chunks, xlsx_chunks
 from bot.desk.accounts import audit
 from bot.line.answers import dates
 from bot.models import Contact, Member, Report
-from bot.desk.stats import FilterError, ReportFilters
+from bot.desk.filters import ReportFilters
 
-__all__ = ["FORMATS", "Export", "ExportError", "FilterError", "ReportFilters", "export_reports", "columns"]
+__all__ = ["FORMATS", "Export", "ExportError", "export_reports", "columns"]
 
 FORMATS = ("csv", "xlsx", "geojson")
 CONTENT_TYPES = {

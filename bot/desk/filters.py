@@ -1,37 +1,69 @@
-"""The reports inbox's filters: parsed from a request's query arguments with messages an organizer
-understands, and turned into SQL conditions. Dates are the organization's local days: a report's date is
-the day the worker said it happened, else the local day it arrived."""
+"""Which reports: the one filter of the reports inbox, its map, the charts and the exports (and the status
+and category rules of the reports API). Parsed from query or form arguments with messages an organizer
+understands, turned into SQL conditions on Report. Views only turn FilterError into a 400.
+
+Dates are the organization's local days (`timezone:` in its org.yaml). The inbox and its map date a report
+by the day the worker said it happened, else the day it arrived (`by_occurrence`); the charts and exports
+by the day it arrived, so a chart and the export made beside it count the same reports.
+"""
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_
 
-from bot.desk.report_labels import category_label, status_label
 from bot.line import reports
 from bot.line.answers import dates
 from bot.models import Report
 
 SEARCH_MAX = 100
+PAGE_MAX = 100_000
 NO_PLACE = "none"  # market filter value: reports whose place the gazetteer did not recognise
+# Dates outside these years are typing mistakes (and year 9999 would overflow "the day after").
+MIN_DAY, MAX_DAY = date(2000, 1, 1), date(2099, 12, 31)
+UTC = ZoneInfo("UTC")
 
 
 class FilterError(ValueError):
-    """A filter value the page cannot use; the message says what would work."""
+    """A filter value that cannot be used; the message (lower case, no full stop: views put it in a
+    sentence) says what would work."""
 
 
 @dataclass(frozen=True)
-class Filters:
+class ReportFilters:
+    """Every field optional; `date_from`/`date_to` are inclusive local days; `page` is the inbox's."""
+
     status: str | None = None
     category: str | None = None
-    market: str | None = None  # a place id of the org, or NO_PLACE
+    market: str | None = None  # a gazetteer place id of the organization, or NO_PLACE
     date_from: date | None = None
     date_to: date | None = None
     q: str | None = None
     cluster: int | None = None
     page: int = 1
+
+    @classmethod
+    def parse(cls, args: Mapping, catalog, org: str) -> ReportFilters:
+        """From query or form arguments: status, category, market, from, to, q, cluster, page."""
+        market = _text(args, "market")
+        if market is not None and market != NO_PLACE and market not in {p.id for p in catalog.places(org)}:
+            # Another organization's place answers like an unknown one.
+            raise FilterError(f"“{market[:40]}” is not a market or area of your organization; market must be "
+                              "one of your organization's markets or areas")
+        date_from, date_to = _day(args, "from"), _day(args, "to")
+        check_range(date_from, date_to)
+        q = " ".join((args.get("q") or "").split()) or None
+        if q and len(q) > SEARCH_MAX:
+            raise FilterError(f"search for at most {SEARCH_MAX} characters")
+        cluster = _number(args, "cluster", "cluster must be a cluster number from the reports page", 999_999_999)
+        page = _number(args, "page", "page must be a whole number from 1", PAGE_MAX) or 1
+        return cls(status_of(args), category_of(args), market, date_from, date_to, q, cluster, page)
+
+    def with_range(self, date_from: date | None, date_to: date | None) -> ReportFilters:
+        return replace(self, date_from=date_from, date_to=date_to)
 
     def args(self, **override) -> dict:
         """As URL query arguments (empty ones left out), e.g. for url_for and pager links."""
@@ -42,9 +74,80 @@ class Filters:
                "q": values.q, "cluster": values.cluster, "page": values.page if values.page != 1 else None}
         return {k: v for k, v in out.items() if v not in (None, "")}
 
+    def as_dict(self) -> dict:
+        """The filters that are set, as strings, without the page (audit log, file notes, figures, URLs)."""
+        return {k: str(v) for k, v in self.args(page=1).items()}
+
     @property
     def active(self) -> bool:
-        return bool(set(self.args()) - {"page"})
+        return bool(self.as_dict())
+
+    def clauses(self, org: str, tz: ZoneInfo = UTC, *, by_occurrence: bool = False,
+                dialect: str = "postgresql") -> list:
+        """SQL conditions on Report, the organization first; days are days in `tz`, a report's day the day
+        it arrived (or, `by_occurrence`, the day the worker gave, else the day it arrived)."""
+        where = [Report.organization == org]
+        if self.status:
+            where.append(Report.status == self.status)
+        if self.category:
+            where.append(Report.category == self.category)
+        if self.market == NO_PLACE:
+            where.append(Report.place_id.is_(None))
+        elif self.market:
+            where.append(Report.place_id == self.market)
+        if by_occurrence and (self.date_from or self.date_to):
+            day = func.coalesce(Report.occurred_on, dates.day_sql(Report.created_at, tz, dialect))
+            if self.date_from:
+                where.append(day >= self.date_from)
+            if self.date_to:
+                where.append(day <= self.date_to)
+        else:  # moments, so an index on created_at serves
+            if self.date_from:
+                where.append(Report.created_at >= start_of_day(self.date_from, tz))
+            if self.date_to:
+                where.append(Report.created_at < start_of_day(self.date_to + timedelta(days=1), tz))
+        if self.cluster is not None:
+            where.append(Report.cluster_id == self.cluster)
+        if self.q:
+            pattern = _like(self.q)
+            terms = [Report.description.ilike(pattern, escape="\\"), Report.reference.ilike(pattern, escape="\\"),
+                     Report.place_text.ilike(pattern, escape="\\")]
+            ref = reports.normalise_reference(self.q)
+            if ref:
+                terms.append(Report.reference == ref)
+            where.append(or_(*terms))
+        return where
+
+
+def inbox_clauses(services, org: str, f: ReportFilters) -> list:
+    """The inbox's and the map's conditions: days as the worker gave them, in the org's zone."""
+    return f.clauses(org, dates.org_zone(services.catalog, org), by_occurrence=True,
+                     dialect=services.engine.dialect.name)
+
+
+def status_of(args: Mapping) -> str | None:
+    status = _text(args, "status")
+    if status is not None and status not in reports.STATUSES:
+        raise FilterError(f"unknown status “{status[:40]}”; status must be one of {', '.join(reports.STATUSES)}")
+    return status
+
+
+def category_of(args: Mapping) -> str | None:
+    category = _text(args, "category")
+    if category is not None and category not in reports.CATEGORIES:
+        raise FilterError(f"unknown category “{category[:40]}”; category must be one of "
+                          f"{', '.join(reports.CATEGORIES)}")
+    return category
+
+
+def check_range(date_from: date | None, date_to: date | None) -> None:
+    if date_from and date_to and date_from > date_to:
+        raise FilterError("the start date (from) is after the end date (to)")
+
+
+def start_of_day(day: date, tz: ZoneInfo = UTC) -> datetime:
+    """The start of a local day, in UTC (SQLite compares UTC text: the moment must be UTC)."""
+    return datetime.combine(day, time.min, tzinfo=tz).astimezone(timezone.utc)
 
 
 def place_options(catalog, org: str) -> list[tuple[str, str]]:
@@ -54,81 +157,31 @@ def place_options(catalog, org: str) -> list[tuple[str, str]]:
     return options + [(NO_PLACE, "Place not recognised")]
 
 
-def _date(args: Mapping, name: str, label: str) -> date | None:
-    raw = (args.get(name) or "").strip()
-    if not raw:
+def _text(args: Mapping, name: str) -> str | None:
+    return (args.get(name) or "").strip() or None
+
+
+def _day(args: Mapping, name: str) -> date | None:
+    raw = _text(args, name)
+    if raw is None:
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
-        raise FilterError(f"“{label}” must be a date written like 2026-03-14 (you sent “{raw[:40]}”).") from None
+        raise FilterError(f"{name} must be a date like 2026-03-31, not “{raw[:20]}”") from None
+    if not MIN_DAY <= day <= MAX_DAY:
+        raise FilterError(f"{name} must be between {MIN_DAY} and {MAX_DAY}")
+    return day
 
 
-def parse_filters(catalog, org: str, args: Mapping) -> Filters:
-    """Query arguments -> Filters; raises FilterError with a message an organizer understands."""
-    status = (args.get("status") or "").strip() or None
-    if status and status not in reports.STATUSES:
-        raise FilterError(f"Unknown status “{status[:40]}”. Choose one of: "
-                          + ", ".join(status_label(s) for s in reports.STATUSES) + ".")
-    category = (args.get("category") or "").strip() or None
-    if category and category not in reports.CATEGORIES:
-        raise FilterError(f"Unknown category “{category[:40]}”. Choose one of: "
-                          + ", ".join(category_label(c) for c in reports.CATEGORIES) + ".")
-    market = (args.get("market") or "").strip() or None
-    if market and market != NO_PLACE and market not in {p.id for p in catalog.places(org)}:
-        raise FilterError(f"“{market[:40]}” is not a market or area of your organization. "
-                          "Pick one from the list.")
-    date_from, date_to = _date(args, "from", "From"), _date(args, "to", "To")
-    if date_from and date_to and date_from > date_to:
-        raise FilterError("The “From” date is after the “To” date.")
-    q = " ".join((args.get("q") or "").split()) or None
-    if q and len(q) > SEARCH_MAX:
-        raise FilterError(f"Search for at most {SEARCH_MAX} characters.")
-    cluster = None
-    raw_cluster = (args.get("cluster") or "").strip()
-    if raw_cluster:
-        if not (raw_cluster.isascii() and raw_cluster.isdigit()) or len(raw_cluster) > 9:
-            raise FilterError("“cluster” must be a cluster number from this page.")
-        cluster = int(raw_cluster)
-    raw_page = (args.get("page") or "1").strip()
-    if not (raw_page.isascii() and raw_page.isdigit()) or not 1 <= int(raw_page) <= 100000:  # "①" is a digit
-        raise FilterError("“page” must be a whole number from 1.")
-    return Filters(status, category, market, date_from, date_to, q, cluster, int(raw_page))
-
-
-def _day(tz, dialect: str):
-    """A report's date: the day it happened as the worker said, else the local day it arrived."""
-    return func.coalesce(Report.occurred_on, dates.day_sql(Report.created_at, tz, dialect))
+def _number(args: Mapping, name: str, message: str, most: int) -> int | None:
+    raw = _text(args, name)
+    if raw is None:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw[:10]) <= most:  # "①" is a digit too
+        raise FilterError(message)
+    return int(raw)
 
 
 def _like(text_: str) -> str:
     return "%" + text_.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-def where(services, org: str, f: Filters) -> list:
-    where = [Report.organization == org]
-    if f.status:
-        where.append(Report.status == f.status)
-    if f.category:
-        where.append(Report.category == f.category)
-    if f.market == NO_PLACE:
-        where.append(Report.place_id.is_(None))
-    elif f.market:
-        where.append(Report.place_id == f.market)
-    if f.date_from or f.date_to:
-        day = _day(dates.org_zone(services.catalog, org), services.engine.dialect.name)
-    if f.date_from:
-        where.append(day >= f.date_from)
-    if f.date_to:
-        where.append(day <= f.date_to)
-    if f.cluster is not None:
-        where.append(Report.cluster_id == f.cluster)
-    if f.q:
-        pattern = _like(f.q)
-        terms = [Report.description.ilike(pattern, escape="\\"), Report.reference.ilike(pattern, escape="\\"),
-                 Report.place_text.ilike(pattern, escape="\\")]
-        ref = reports.normalise_reference(f.q)
-        if ref:
-            terms.append(Report.reference == ref)
-        where.append(or_(*terms))
-    return where

@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bot.desk.clusters import ClusterSummary, cluster
-from bot.desk.filters import Filters, where as filter_where
+from bot.desk.filters import ReportFilters, inbox_clauses
 from bot.desk.report_status import TRANSITIONS
 from bot.line import reports
 from bot.line.answers import dates
@@ -83,9 +83,9 @@ def _people(session, rows: list[Report]) -> tuple[dict, dict]:
     return contacts, members
 
 
-def search(services, org: str, f: Filters, per_page: int = PER_PAGE) -> Page:
+def search(services, org: str, f: ReportFilters, per_page: int = PER_PAGE) -> Page:
     catalog = services.catalog
-    where = filter_where(services, org, f)
+    where = inbox_clauses(services, org, f)
     with services.db() as session:
         total = session.scalar(select(func.count(Report.id)).where(*where)) or 0
         rows = list(session.scalars(select(Report).where(*where)

@@ -2,18 +2,59 @@
 media, history and clusters, as JSON-ready dicts. Phone numbers masked, anonymous reporters never shown."""
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from sqlalchemy import func, select
 
+from bot.desk.filters import FilterError, category_of, status_of
 from bot.line.reports import match_place, place_name
 from bot.models import Contact, Member, Report, ReportCluster, ReportEvent, ReportMedia
 
+MAX_PER_PAGE = 100
+MAX_PAGE = 100_000
 
-def list_reports(services, org: str, *, status: str | None = None, category: str | None = None,
-                 market: str | None = None, since: datetime | None = None, page: int = 1,
-                 per_page: int = 50) -> dict:
+
+@dataclass(frozen=True)
+class ListQuery:
+    """The API's query: status and category as the report filter checks them (bot/desk/filters.py); a
+    market by place id or name (matched like a worker's typed place, else a typed place text); reports
+    received since a moment; a page."""
+
+    status: str | None = None
+    category: str | None = None
+    market: str | None = None
+    since: datetime | None = None
+    page: int = 1
+    per_page: int = 50
+
+    @classmethod
+    def parse(cls, args: Mapping) -> ListQuery:
+        """Raises FilterError with the message the API answers 400 with."""
+        status, category = status_of(args), category_of(args)
+        try:
+            since = _since(args["since"]) if args.get("since") else None
+        except ValueError:
+            raise FilterError("since must be an ISO 8601 date or time, e.g. 2026-11-25 or 2026-11-25T08:00:00Z") from None
+        try:
+            page = int(args.get("page", 1))
+            per_page = int(args.get("per_page", 50))
+        except ValueError:
+            raise FilterError("page and per_page must be whole numbers") from None
+        if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= MAX_PER_PAGE:  # a huge page overflows OFFSET
+            raise FilterError(f"page must be from 1 to {MAX_PAGE} and per_page between 1 and {MAX_PER_PAGE}")
+        return cls(status, category, args.get("market") or None, since, page, per_page)
+
+
+def _since(raw: str) -> datetime:
+    value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def list_reports(services, org: str, q: ListQuery) -> dict:
     catalog = services.catalog
+    status, category, market, since, page, per_page = q.status, q.category, q.market, q.since, q.page, q.per_page
     query = select(Report).where(Report.organization == org)
     if status:
         query = query.where(Report.status == status)

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from sqlalchemy import func, select
 
-from bot.desk.filters import Filters, where as filter_where
+from bot.desk.filters import ReportFilters, inbox_clauses
 from bot.desk.report_labels import category_label, status_label
 from bot.line.answers import dates
 from bot.models import Report
@@ -50,13 +50,13 @@ def _jitter(reference: str, lat: float, lon: float, max_m: float) -> tuple[float
     return round(lat + dlat, 6), round(lon + dlon, 6)
 
 
-def map_points(services, org: str, f: Filters, limit: int = MAP_LIMIT) -> dict:
+def map_points(services, org: str, f: ReportFilters, limit: int = MAP_LIMIT) -> dict:
     """Reports as map points: their own coordinates, else their gazetteer place nudged a little. No phone
     numbers, names or member numbers at all; the newest `limit` reports."""
     catalog = services.catalog
     f = replace(f, page=1)
     places = {p.id: p for p in catalog.places(org)}
-    where = filter_where(services, org, f)
+    where = inbox_clauses(services, org, f)
     with services.db() as session:
         total = session.scalar(select(func.count(Report.id)).where(*where)) or 0
         rows = session.execute(

@@ -3,110 +3,29 @@
 One organization at a time, always; days are the organization's local days (`timezone:` in its
 content/orgs/<slug>/org.yaml): a report's day is the local day the line received it. The figures are
 meant to leave the organization, so every count from 1 to K-1 shows as "<K" (bot/desk/suppression.py,
-SUPPRESS_BELOW). `ReportFilters` is the inbox's filter set (status, category, market, date range) parsed
-from query arguments with clear errors; bot/desk/exports.py selects its rows with the same filters, so a
-chart and the export made beside it count the same reports. Nothing here imports Flask.
+SUPPRESS_BELOW). The reports counted are chosen by the one report filter (bot/desk/filters.py), as
+bot/desk/exports.py chooses its rows, so a chart and the export made beside it count the same reports.
+Nothing here imports Flask.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
 from bot.desk import suppression
+from bot.desk.filters import FilterError, ReportFilters, check_range, start_of_day
 from bot.line.answers import dates
 from bot.line.members import TRADES
 from bot.models import Member, Report
-from bot.line.reports import CATEGORIES, STATUSES
+from bot.line.reports import CATEGORIES
 
-# Dates outside these years are typing mistakes (and year 9999 would overflow "the day after").
-MIN_DAY, MAX_DAY = date(2000, 1, 1), date(2099, 12, 31)
 # The charts page shows at most this many days at once (a weekly chart of 5 years is 260 bars).
 MAX_CHART_DAYS = 5 * 366
 DEFAULT_CHART_DAYS = 12 * 7
 UNPLACED = ""  # the key for "no gazetteer place" in the by-place figures
-
-
-class FilterError(ValueError):
-    """A filter value that cannot be used; the message says what to change."""
-
-
-def _day(value: str | None, name: str) -> date | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise FilterError(f"{name} must be a date like 2026-03-31, not {value[:20]!r}") from None
-    if not MIN_DAY <= day <= MAX_DAY:
-        raise FilterError(f"{name} must be between {MIN_DAY} and {MAX_DAY}")
-    return day
-
-
-UTC = ZoneInfo("UTC")
-
-
-def _start(day: date, tz: ZoneInfo = UTC) -> datetime:
-    """The start of a local day, in UTC (SQLite compares UTC text: the moment must be UTC)."""
-    return datetime.combine(day, time.min, tzinfo=tz).astimezone(timezone.utc)
-
-
-@dataclass(frozen=True)
-class ReportFilters:
-    """Which reports: every field optional; `date_from`/`date_to` are inclusive local days."""
-
-    status: str | None = None
-    category: str | None = None
-    market: str | None = None  # a gazetteer place id of the organization
-    date_from: date | None = None
-    date_to: date | None = None
-
-    @classmethod
-    def parse(cls, args: Mapping, catalog, org: str) -> ReportFilters:
-        """From query or form arguments: status, category, market, from, to. Raises FilterError."""
-        status = (args.get("status") or "").strip() or None
-        if status is not None and status not in STATUSES:
-            raise FilterError(f"status must be one of {', '.join(STATUSES)}")
-        category = (args.get("category") or "").strip() or None
-        if category is not None and category not in CATEGORIES:
-            raise FilterError(f"category must be one of {', '.join(CATEGORIES)}")
-        market = (args.get("market") or "").strip() or None
-        if market is not None and market not in {p.id for p in catalog.places(org)}:
-            # Another organization's place answers like an unknown one.
-            raise FilterError("market must be one of your organization's markets or areas")
-        date_from, date_to = _day(args.get("from"), "from"), _day(args.get("to"), "to")
-        if date_from and date_to and date_from > date_to:
-            raise FilterError("the start date (from) is after the end date (to)")
-        return cls(status, category, market, date_from, date_to)
-
-    def with_range(self, date_from: date | None, date_to: date | None) -> ReportFilters:
-        return ReportFilters(self.status, self.category, self.market, date_from, date_to)
-
-    def clauses(self, org: str, tz: ZoneInfo = UTC) -> list:
-        """SQL conditions on Report, the organization first; days are days in `tz`."""
-        where = [Report.organization == org]
-        if self.status:
-            where.append(Report.status == self.status)
-        if self.category:
-            where.append(Report.category == self.category)
-        if self.market:
-            where.append(Report.place_id == self.market)
-        if self.date_from:
-            where.append(Report.created_at >= _start(self.date_from, tz))
-        if self.date_to:
-            where.append(Report.created_at < _start(self.date_to + timedelta(days=1), tz))
-        return where
-
-    def as_dict(self) -> dict:
-        """The filters that are set, as strings (for the audit log, file notes and URLs)."""
-        found = {"status": self.status, "category": self.category, "market": self.market,
-                 "from": self.date_from.isoformat() if self.date_from else None,
-                 "to": self.date_to.isoformat() if self.date_to else None}
-        return {k: v for k, v in found.items() if v is not None}
 
 
 def chart_filters(args: Mapping, catalog, org: str, today: date | None = None) -> ReportFilters:
@@ -115,8 +34,7 @@ def chart_filters(args: Mapping, catalog, org: str, today: date | None = None) -
     today = today or dates.local_today(catalog.organizations.get(org))
     date_to = filters.date_to or today
     date_from = filters.date_from or (date_to - timedelta(days=DEFAULT_CHART_DAYS - 1))
-    if date_from > date_to:
-        raise FilterError("the start date (from) is after the end date (to)")
+    check_range(date_from, date_to)
     if (date_to - date_from).days + 1 > MAX_CHART_DAYS:
         raise FilterError("choose a range of at most 5 years for the charts")
     return filters.with_range(date_from, date_to)
@@ -268,7 +186,7 @@ def figures(services, org: str, filters: ReportFilters, lang: str = "en", *, k: 
     catalog = services.catalog
     tz = dates.org_zone(catalog, org)
     where = filters.clauses(org, tz)
-    members_until = _start(filters.date_to + timedelta(days=1), tz)
+    members_until = start_of_day(filters.date_to + timedelta(days=1), tz)
     with services.db() as session:
         by_cat = dict(session.execute(select(Report.category, func.count()).where(*where)
                                       .group_by(Report.category)).all())

@@ -18,7 +18,8 @@ from bot.desk.accounts import create_user
 from bot.desk.export_files import csv_cell
 from bot.desk.exports import ExportError, export_reports
 from bot.models import Member, Report
-from bot.desk.stats import FilterError, ReportFilters, chart_filters, figures
+from bot.desk.filters import FilterError, ReportFilters
+from bot.desk.stats import chart_filters, figures
 from tests.dashboard.test_data import NAIROBI, PUNE, TODAY, add_report, audits, seed
 
 ALL = ReportFilters()
@@ -211,9 +212,24 @@ def test_filters_parse_like_the_inbox(services):
     for bad, message in [({"status": "lost"}, "status"), ({"category": "x"}, "category"),
                          ({"market": "pune.market-yard"}, "market"), ({"market": "Gikomba"}, "market"),
                          ({"from": "2026-02-30"}, "from must be a date"), ({"to": "1999-12-31"}, "between"),
-                         ({"from": "2026-02-02", "to": "2026-02-01"}, "after the end date")]:
+                         ({"from": "2026-02-02", "to": "2026-02-01"}, "after the end date"),
+                         ({"q": "x" * 101}, "at most 100"), ({"cluster": "x1"}, "cluster"), ({"page": "0"}, "page"),
+                         ({"page": "①"}, "page")]:
         with pytest.raises(FilterError, match=message):
             ReportFilters.parse(bad, catalog, NAIROBI)
+    # One filter for the inbox, the charts and the exports: the inbox's search, group and "no place" too.
+    inbox = ReportFilters.parse({"market": "none", "q": "  bus   stage ", "cluster": "7", "page": "2"}, catalog, NAIROBI)
+    assert (inbox.market, inbox.q, inbox.cluster, inbox.page) == ("none", "bus stage", 7, 2)
+    assert inbox.as_dict() == {"market": "none", "q": "bus stage", "cluster": "7"}
+
+
+def test_charts_and_exports_take_the_inbox_search_and_no_place(services, seeded):
+    unplaced = ReportFilters(market="none")
+    assert [r["reference"] for r in parse(export_reports(services, NAIROBI, "csv", unplaced))] == [seeded.refs["unplaced"]]
+    filters = chart_filters({"market": "none", "from": (TODAY - timedelta(days=365)).isoformat()}, services.catalog, NAIROBI)
+    assert figures(services, NAIROBI, filters).by_place.keys == [""]
+    by_reference = ReportFilters(q=seeded.refs["pin"].lower())
+    assert [r["reference"] for r in parse(export_reports(services, NAIROBI, "csv", by_reference))] == [seeded.refs["pin"]]
 
 
 def test_the_date_range_is_inclusive_utc_days(services, seeded):

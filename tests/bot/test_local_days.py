@@ -11,13 +11,14 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from alembic import command
 
-from bot.desk import filters as report_filters, inbox, report_map
+from bot.desk import inbox, report_map
 from bot.line.answers import dates
 from bot.desk.exports import export_reports
 from bot.orgs import sync_organizations
 from bot.line.reports import create_report
 from bot.services import build_services
-from bot.desk.stats import ReportFilters, chart_filters, figures
+from bot.desk.filters import ReportFilters
+from bot.desk.stats import chart_filters, figures
 from tests.conftest import alembic_config
 
 NAIROBI, MONTEVIDEO = "nairobi-vendors", "montevideo-feriantes"
@@ -68,14 +69,14 @@ def test_a_late_report_counts_on_the_next_local_day_in_nairobi(backend):
 
     # The inbox: its date and its date filter.
     def found(day: date) -> list[str]:
-        f = report_filters.parse_filters(backend.catalog, NAIROBI, {"from": day.isoformat(), "to": day.isoformat()})
+        f = ReportFilters.parse({"from": day.isoformat(), "to": day.isoformat()}, backend.catalog, NAIROBI)
         return [row.reference for row in inbox.search(backend, NAIROBI, f).rows]
 
     assert found(monday) == [ref] and found(SUNDAY) == []
-    [row] = inbox.search(backend, NAIROBI, report_filters.parse_filters(backend.catalog, NAIROBI, {})).rows
+    [row] = inbox.search(backend, NAIROBI, ReportFilters.parse({}, backend.catalog, NAIROBI)).rows
     assert row.day == monday
     assert inbox.detail(backend, NAIROBI, ref).day == monday
-    [point] = report_map.map_points(backend, NAIROBI, report_filters.parse_filters(backend.catalog, NAIROBI, {}))["points"]
+    [point] = report_map.map_points(backend, NAIROBI, ReportFilters.parse({}, backend.catalog, NAIROBI))["points"]
     assert point["date"] == monday.isoformat()
 
     # The charts: counted on Monday, in Monday's week, not in Sunday's.
@@ -97,7 +98,7 @@ def test_a_late_report_counts_on_the_next_local_day_in_nairobi(backend):
 def test_an_early_report_counts_on_the_day_before_in_montevideo(backend):
     ref = report(backend, MONTEVIDEO, None, EARLY)
     monday = SUNDAY + timedelta(days=1)
-    f = report_filters.parse_filters(backend.catalog, MONTEVIDEO, {"from": SUNDAY.isoformat(), "to": SUNDAY.isoformat()})
+    f = ReportFilters.parse({"from": SUNDAY.isoformat(), "to": SUNDAY.isoformat()}, backend.catalog, MONTEVIDEO)
     assert [row.reference for row in inbox.search(backend, MONTEVIDEO, f).rows] == [ref]
     fig = figures(backend, MONTEVIDEO, ReportFilters(date_from=SUNDAY - timedelta(days=6), date_to=monday))
     assert fig.by_week.counts == {"confiscation": [1, 0]}

@@ -17,7 +17,8 @@ from bot.desk.accounts import create_user
 from bot.desk.exports import export_reports
 from bot.models import Report
 from bot.settings import Settings, SettingsError
-from bot.desk.stats import ReportFilters, chart_filters, figures
+from bot.desk.filters import ReportFilters
+from bot.desk.stats import chart_filters, figures
 from tests.dashboard.conftest import signed_in_as
 from tests.dashboard.test_data import NAIROBI, TODAY, add_report
 

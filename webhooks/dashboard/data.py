@@ -12,6 +12,7 @@ from flask import Blueprint, Response, abort, g, jsonify, render_template, reque
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from bot.desk import exports, stats
+from bot.desk.filters import FilterError, ReportFilters
 from bot.line.reports import CATEGORIES, STATUSES
 from webhooks.dashboard.auth import admin_required, login_required
 from webhooks.dashboard import i18n
@@ -52,11 +53,11 @@ def translated(figures: dict) -> dict:
 
 
 
-def _chart_filters() -> stats.ReportFilters:
+def _chart_filters() -> ReportFilters:
     services = current_services()
     try:
         return stats.chart_filters(request.args, services.catalog, g.account.organization)
-    except stats.FilterError as exc:
+    except FilterError as exc:
         abort(400, description=_("These filters cannot be used: %(reason)s.", reason=exc))
 
 
@@ -86,10 +87,10 @@ def _send(services, values, *, anonymised: bool, reason: str | None = None) -> R
     org = g.account.organization
     fmt = (values.get("format") or "").strip().lower()
     try:
-        filters = exports.ReportFilters.parse(values, services.catalog, org)
+        filters = ReportFilters.parse(values, services.catalog, org)
         made = exports.export_reports(services, org, fmt, filters, anonymised=anonymised, account=g.account,
                                       reason=reason, via="web")
-    except (exports.ExportError, exports.FilterError) as exc:
+    except (exports.ExportError, FilterError) as exc:
         abort(400, description=_("This export cannot be made: %(reason)s.", reason=exc))
     except PermissionError as exc:
         abort(403, description=str(exc))

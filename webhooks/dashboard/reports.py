@@ -12,7 +12,8 @@ from flask import (Blueprint, abort, flash, g, jsonify, redirect, render_templat
                    send_file, url_for)
 from flask_babel import gettext as _
 
-from bot.desk import clusters as report_clusters, filters as report_filters, inbox as queries, report_map, report_status
+from bot.desk import clusters as report_clusters, inbox as queries, report_map, report_status
+from bot.desk.filters import FilterError, ReportFilters, place_options
 from bot.line import reports
 from webhooks.dashboard.auth import login_required
 from webhooks.dashboard import i18n
@@ -26,7 +27,7 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 def _common(**extra) -> dict:
     catalog = current_services().catalog
     return {"statuses": reports.STATUSES, "categories": reports.CATEGORIES,
-            "places": report_filters.place_options(catalog, g.account.organization),
+            "places": place_options(catalog, g.account.organization),
             "category_label": i18n.category_label, "status_label": i18n.status_label, **extra}
 
 
@@ -38,9 +39,9 @@ def _common(**extra) -> dict:
 def inbox():
     services, org = current_services(), g.account.organization
     try:
-        filters = report_filters.parse_filters(services.catalog, org, request.args)
-    except report_filters.FilterError as exc:
-        return render_template("dashboard/reports/inbox.html", error=str(exc), filters=report_filters.Filters(),
+        filters = ReportFilters.parse(request.args, services.catalog, org)
+    except FilterError as exc:
+        return render_template("dashboard/reports/inbox.html", error=_sentence(str(exc)), filters=ReportFilters(),
                                raw=request.args, page=None, clusters=[], current_cluster=None,
                                **_common()), 400
     current_cluster = None
@@ -63,10 +64,10 @@ def map_view():
     services, org = current_services(), g.account.organization
     settings = services.settings
     try:
-        filters = report_filters.parse_filters(services.catalog, org, request.args)
+        filters = ReportFilters.parse(request.args, services.catalog, org)
         error, status = None, 200
-    except report_filters.FilterError as exc:
-        filters, error, status = report_filters.Filters(), str(exc), 400
+    except FilterError as exc:
+        filters, error, status = ReportFilters(), _sentence(str(exc)), 400
     return render_template("dashboard/reports/map.html", filters=filters, raw=request.args, error=error,
                            outlines=report_map.outlines(services.catalog, org),
                            tiles_url=settings.map_tiles_url or "",
@@ -78,9 +79,9 @@ def map_view():
 def map_json():
     services, org = current_services(), g.account.organization
     try:
-        filters = report_filters.parse_filters(services.catalog, org, request.args)
-    except report_filters.FilterError as exc:
-        return jsonify(error=str(exc), status=400), 400
+        filters = ReportFilters.parse(request.args, services.catalog, org)
+    except FilterError as exc:
+        return jsonify(error=_sentence(str(exc)), status=400), 400
     if filters.cluster is not None and report_clusters.cluster(services, org, filters.cluster) is None:
         return jsonify(error=_("There is no such group of reports in your organization."), status=404), 404
     found = report_map.map_points(services, org, filters)
