@@ -179,6 +179,16 @@ class Catalog:
         """An option list of the forms (content/choices.yaml). Unknown name: KeyError."""
         return self.choices[name]
 
+    def trades(self) -> tuple[str, ...]:
+        """Workers' trades in menu order (choices.yaml `trade`): what a member row stores and what
+        org.yaml, programmes and guides name; the desk filters and counts members by them."""
+        return self.choices["trade"].values
+
+    def categories(self) -> tuple[str, ...]:
+        """Report categories in menu order (choices.yaml `report_category`), as stored and as the API
+        and the desk show them."""
+        return self.choices["report_category"].values
+
     def choice_text(self, name: str, lang: str, channel: str) -> str:
         """The numbered labels of a list, for {<name>} in a question."""
         return self.numbered((o.label(lang, channel) for o in self.choices[name].options), channel)

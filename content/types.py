@@ -56,7 +56,7 @@ class Organization:
     # Beyond docs/contracts.md:
     short_name: str = ""  # fits an SMS; rendered as {org}
     menu_languages: list[str] = field(default_factory=list)  # offered by language.menu, in order
-    trades: list[str] = field(default_factory=list)  # vendor | waste-picker
+    trades: list[str] = field(default_factory=list)  # values of choices.yaml `trade` (Catalog.trades())
     description: Mapping[str, str] = field(default_factory=dict)  # per language
     # Organizer SMS commands that change what workers are told wait for a one-time code sent back to
     # the organizer's number: caller ID can be spoofed, the reply to the real number cannot be read.
@@ -157,7 +157,6 @@ class Guide:
 
 
 GUIDE_TOPICS = ("vendor-licence", "waste-picker-id", "relief-registration", "membership")
-TRADES = ("vendor", "waste-picker")
 
 
 def normalize_number(number: str) -> str:

@@ -9,12 +9,14 @@ from typing import TYPE_CHECKING
 import phonenumbers
 
 from content.raw import RawContent
-from content.types import GUIDE_TOPICS, TRADES, Problem
+from content.types import GUIDE_TOPICS, Problem
 
 if TYPE_CHECKING:
     from content.validate import Report
 
 CONTRACT_KEYWORD_GROUPS = ("menu", "greet", "help", "language")
+# Option lists the Catalog names itself (Catalog.trades(), Catalog.categories()).
+CONTRACT_CHOICE_LISTS = ("trade", "report_category")
 
 
 def check_orgs(raw: RawContent, rep: Report) -> None:
@@ -22,6 +24,7 @@ def check_orgs(raw: RawContent, rep: Report) -> None:
     langs = set(raw.languages)
     seen_numbers: dict[str, str] = {}
     place_ids: dict[str, str] = {}
+    trades = raw.choices["trade"].values if "trade" in raw.choices else ()
     for slug, org in raw.orgs.items():
         f = raw.org_files[slug]
         for lang in org.languages:
@@ -36,8 +39,9 @@ def check_orgs(raw: RawContent, rep: Report) -> None:
             if lang not in langs:
                 P.append(Problem(f, "menu_languages", lang, f"unknown language {lang!r}"))
         for trade in org.trades:
-            if trade not in TRADES:
-                P.append(Problem(f, "trades", message=f"unknown trade {trade!r} (one of {', '.join(TRADES)})"))
+            if trade not in trades:
+                P.append(Problem(f, "trades", message=f"unknown trade {trade!r} (one of {', '.join(trades)}: "
+                                                      "choices.yaml trade)"))
         if org.demo and ("(demo)" not in org.name or "(demo)" not in org.short_name):
             P.append(Problem(f, "name", message="demo content must say \"(demo)\" in name and short_name"))
         if not org.numbers:
@@ -90,7 +94,7 @@ def check_orgs(raw: RawContent, rep: Report) -> None:
                     if city not in org.cities:
                         P.append(Problem(kf, it.id, message=f"unknown city {city!r} (org cities: {org.cities})"))
                 for trade in it.trades:
-                    if trade not in TRADES or (org.trades and trade not in org.trades):
+                    if trade not in trades or (org.trades and trade not in org.trades):
                         P.append(Problem(kf, it.id, message=f"unknown trade {trade!r} (org trades: {org.trades})"))
 
 
@@ -121,6 +125,9 @@ def check_keywords(raw: RawContent, rep: Report, langs: list[str]) -> None:
 def check_choices(raw: RawContent, rep: Report, langs: list[str]) -> None:
     """Every option of every list has a label in every system language; within one list no two
     options share an answer word in a language (the worker's word would pick either)."""
+    for name in CONTRACT_CHOICE_LISTS:
+        if name not in raw.choices:
+            rep.problems.append(Problem("choices.yaml", name, message="option list missing (the bot reads it)"))
     for name, listing in raw.choices.items():
         for option in listing.options:
             for lang in langs:

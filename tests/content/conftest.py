@@ -49,6 +49,13 @@ def _base_tree() -> dict[str, Any]:
             "market": {"source": "place_name"},
             "status": {"source": "keys", "prefix": "market.status."},
         },
+        # The two lists the Catalog names itself (trades(), categories()); the validator requires them.
+        "choices.yaml": {
+            "trade": {"options": [{"value": v, "label": {lang: label for lang in LANGS}}
+                                  for v, label in (("vendor", "Vendor"), ("waste_picker", "Picker"), ("other", "Other"))]},
+            "report_category": {"options": [{"value": v, "label": {lang: label for lang in LANGS}}
+                                            for v, label in (("eviction", "Eviction"), ("other", "Other"))]},
+        },
         "orgs/test-org/org.yaml": {
             "slug": "test-org", "demo": True, "name": "Test vendors (demo)", "short_name": "Test (demo)",
             "numbers": ["+254709990099"], "cities": ["Nairobi"], "languages": ["sw", "en"],

@@ -171,6 +171,22 @@ def test_programmes_and_guides_filters(catalog):
     assert catalog.programmes(mvd, city="Dakar") == []
     assert [g.id for g in catalog.guides(mvd, topic="waste-picker-id")] == ["mvd-registro-clasificador"]
     assert [g.id for g in catalog.guides(mvd, trade="vendor")] == ["mvd-permiso-feriante", "mvd-afiliacion"]
+    # A member row's trade value is what programmes and guides name: no second spelling to translate.
+    assert {p.id for p in catalog.programmes(mvd, trade="waste_picker")} == {"mvd-tus", "mvd-clasificadores"}
+    assert [g.id for g in catalog.guides("pune-wastepickers", topic="waste-picker-id", trade="waste_picker")]
+
+
+def test_trades_and_categories_come_from_choices_in_menu_order(catalog, tree):
+    assert catalog.trades() == ("vendor", "waste_picker", "porter", "other")
+    assert catalog.categories() == ("eviction", "confiscation", "harassment", "bribe", "closure", "fire_flood",
+                                    "waste", "unpaid", "injury", "other")
+    for org in catalog.organizations.values():
+        assert org.trades and set(org.trades) <= set(catalog.trades()), org.slug
+    # The YAML is the only source of the order: reorder it and the catalog follows.
+    tree.data["choices.yaml"]["trade"]["options"].reverse()
+    small = load_catalog(tree.write())
+    assert small.trades() == ("other", "waste_picker", "vendor")
+    assert small.categories() == ("eviction", "other")
 
 
 def test_text_lookup_is_fast(catalog):

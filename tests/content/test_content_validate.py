@@ -183,3 +183,23 @@ def test_missing_contract_keyword_language(tree, problems_of):
 def test_whatsapp_only_channel_missing_sms_variant(tree, problems_of):
     tree.data["messages/en.yaml"]["thanks"] = {"whatsapp": "Thanks!"}
     one(problems_of(tree.write()), "thanks [en]", "no sms variant")
+
+
+def test_trades_are_the_values_of_the_trade_list(tree, problems_of):
+    tree.data["orgs/test-org/org.yaml"]["trades"] = ["vendor", "waste-picker"]  # the old spelling
+    tree.data["orgs/test-org/programmes.yaml"]["programmes"][0]["trades"] = ["other"]  # a trade the org lacks
+    problems = problems_of(tree.write())
+    assert "unknown trade 'waste-picker' (one of vendor, waste_picker, other: choices.yaml trade)" in one(
+        problems, "org.yaml", "trades")
+    one(problems, "programmes.yaml", "t-relief", "unknown trade 'other'")
+
+
+def test_the_trade_and_category_lists_are_required(tree, problems_of):
+    del tree.data["choices.yaml"]["report_category"]
+    problems = problems_of(tree.write())
+    one(problems, "choices.yaml: report_category", "option list missing")
+    assert not any("choices.yaml: trade:" in p for p in problems)
+    (tree.write() / "choices.yaml").unlink()
+    problems = problems_of(tree.root)
+    one(problems, "choices.yaml: trade", "option list missing")
+    one(problems, "org.yaml", "unknown trade 'vendor'")

@@ -39,5 +39,5 @@ def _registration(turn) -> dict:
         return {}
     if member is None:
         return {}
-    trade = (member.trade or "").replace("_", "-")  # members: waste_picker; content: waste-picker
+    trade = member.trade  # one vocabulary: choices.yaml `trade` (catalog.trades())
     return {"city": member.city, "trade": trade if trade in turn.org.trades else None, "place_id": member.place_id}
