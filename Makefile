@@ -7,7 +7,7 @@ UV := $(VENV)/bin/uv
 PYTEST_ARGS ?=
 VENDOR := webhooks/static/vendor
 
-.PHONY: help system-deps install run chat test migrate lock bench clean
+.PHONY: help system-deps install run chat test migrate lock bench bench-full clean
 
 help:
 	@grep -hE '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -41,8 +41,11 @@ migrate: install ## apply migrations to DATABASE_URL (default: SQLite under var/
 test: system-deps install nlu-train ## the whole suite: starts its own PostgreSQL, Redis and Rasa server
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: install ## all benchmarks (each prints a JSON summary as its last line)
-	$(PY) bench/inbound.py
+bench: install nlu-train ## every benchmark in bench/ at short sizes, each with its ratio to its floor (bench/all.py)
+	$(PY) bench/all.py
+
+bench-full: install nlu-train ## every benchmark at its own default sizes (long: tens of minutes)
+	BENCH_FULL=1 $(PY) bench/all.py
 
 clean:
 	rm -rf var .pytest_cache

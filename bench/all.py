@@ -1,0 +1,96 @@
+"""`make bench`: every benchmark in bench/, one after another, at short sizes, each one's ratio to its
+floor (measured in the same run), then one JSON line with all of them.
+
+    .venv/bin/python bench/all.py                 # short sizes: ~10 minutes on 2 cores
+    BENCH_FULL=1 .venv/bin/python bench/all.py    # each benchmark at its own default sizes
+    .venv/bin/python bench/all.py inbound nlu     # only these
+
+A benchmark added to bench/ later runs too (with no arguments) until it gets a line in SHORT. Ratios are
+read from each benchmark's last stdout line (its JSON summary): every number whose key holds "ratio",
+at the top or one level down. Each benchmark's own progress goes to stderr as it runs.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+NOT_BENCHMARKS = {"all.py", "floor_app.py"}  # this runner; the floor app inbound.py serves
+
+# Short sizes: enough to measure a ratio, not enough to hog a shared 2-core machine.
+SHORT: dict[str, list[str]] = {
+    "inbound": ["--concurrency", "8", "--duration", "5", "--warmup", "2"],
+    "nlu": ["--messages", "150", "--rounds", "1"],
+    "organizer": ["--reports", "5000", "--rounds", "1"],
+    "outage": ["--rate", "40", "--duration", "20", "--down-at", "5", "--down-for", "5"],
+    "scale": ["--recipients", "2000", "--rate", "200"],
+}
+FIRST = ["inbound", "nlu", "organizer", "broadcast", "scale", "outage"]
+
+
+def benchmarks() -> list[str]:
+    found = {p.stem for p in HERE.glob("*.py") if not p.name.startswith("_") and p.name not in NOT_BENCHMARKS}
+    return [n for n in FIRST if n in found] + sorted(found - set(FIRST))
+
+
+def ratios(summary: dict) -> dict[str, float]:
+    """Every number under a key holding "ratio", at the top of the summary or one level down."""
+    found: dict[str, float] = {}
+    for key, value in summary.items():
+        if "ratio" in key and isinstance(value, (int, float)) and not isinstance(value, bool):
+            found[key] = value
+        elif isinstance(value, dict):
+            for sub, inner in value.items():
+                if isinstance(inner, dict):
+                    found.update({f"{key}.{sub}.{k}": v for k, v in inner.items()
+                                  if "ratio" in k and isinstance(v, (int, float)) and not isinstance(v, bool)})
+                elif "ratio" in sub and isinstance(inner, (int, float)) and not isinstance(inner, bool):
+                    found[f"{key}.{sub}"] = inner
+    return found
+
+
+def run(name: str, full: bool) -> dict:
+    args = [] if full else SHORT.get(name, [])
+    cmd = [sys.executable, str(HERE / f"{name}.py"), *args]
+    print(f"== {name}: {' '.join(cmd[1:])}", file=sys.stderr, flush=True)
+    started = time.monotonic()
+    done = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    seconds = round(time.monotonic() - started, 1)
+    lines = [line for line in done.stdout.splitlines() if line.strip()]
+    try:
+        summary = json.loads(lines[-1]) if lines else None
+    except json.JSONDecodeError:
+        summary = None
+    if done.returncode != 0 or not isinstance(summary, dict):
+        return {"name": name, "args": args, "seconds": seconds, "exit": done.returncode,
+                "error": "no JSON summary" if done.returncode == 0 else f"exit {done.returncode}"}
+    goal = next((summary[k] for k in ("goal_met", "goals_met") if k in summary), None)
+    return {"name": name, "args": args, "seconds": seconds, "ratios": ratios(summary), "goal_met": goal,
+            "summary": summary}
+
+
+def main(argv: list[str]) -> int:
+    full = os.environ.get("BENCH_FULL") == "1"
+    names = argv or benchmarks()
+    unknown = [n for n in names if not (HERE / f"{n}.py").exists()]
+    if unknown:
+        print(f"no such benchmark: {', '.join(unknown)} (have: {', '.join(benchmarks())})", file=sys.stderr)
+        return 2
+    results = [run(name, full) for name in names]
+    print("\nbenchmark     seconds  goal   ratio to its floor", file=sys.stderr)
+    for r in results:
+        shown = "  ".join(f"{k}={v}" for k, v in r.get("ratios", {}).items()) or r.get("error") or "no ratio printed"
+        goal = {True: "met", False: "NOT met", None: "-"}[r.get("goal_met")]
+        print(f"{r['name']:<12} {r['seconds']:>8}  {goal:<6} {shown}", file=sys.stderr)
+    print(json.dumps({"full": full, "benchmarks": [{k: v for k, v in r.items() if k != "summary"}
+                                                     for r in results]}, separators=(",", ":")))
+    return 1 if any("error" in r for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
