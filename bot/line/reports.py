@@ -1,4 +1,4 @@
-"""Incident reports as a worker's form creates them: places and dates as workers write them, references,
+"""Incident reports as a worker's form creates them: places as workers write them (dates: nlu/dates.py), references,
 clusters, and what a reporter may read back. Status changes by organizers (and the message that tells
 the reporter) are in bot/desk/report_status.py, the API's listing in bot/desk/report_list.py.
 
@@ -10,7 +10,7 @@ import math
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import select, text
@@ -18,9 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.models import Member, Report, ReportCluster, ReportEvent, ReportMedia, utcnow
 
-# Menu order of report.category (1..10). Values are stored and shown in the API.
-CATEGORIES = ("eviction", "confiscation", "harassment", "bribe", "closure", "fire_flood", "waste",
-              "unpaid", "injury", "other")
+# The categories, their order and labels: content/choices.yaml report_category (catalog.categories()).
 # nlu/entities.py incident_type -> category
 INCIDENT_CATEGORY = {
     "eviction": "eviction", "confiscation": "confiscation", "harassment": "harassment", "arrest": "harassment",
@@ -129,52 +127,6 @@ def place_name(catalog, place_id: str | None, lang: str = "en") -> str | None:
         return catalog.place(place_id).name(lang)
     except KeyError:
         return place_id
-
-
-# --------------------------------------------------------------------------- dates
-
-
-_NUMERIC = re.compile(r"\b(\d{1,4})[/.\-](\d{1,2})(?:[/.\-](\d{2,4}))?\b")
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-
-def parse_when(typed: str, today: date | None = None) -> date | None:
-    """'today', 'jana', 'ayer', 'hier', 'kal', 'this morning', weekdays, 25/11, 25/11/2026, 2026-11-25.
-    Incidents are in the past: Hindi 'kal' means yesterday here; None when nothing is understood or
-    the date is in the future."""
-    from nlu.entities import extract_dates, fold
-
-    today = today or datetime.now(timezone.utc).date()
-    m = _NUMERIC.search(typed)
-    if m:
-        a, b, c = m.groups()
-        try:
-            if len(a) == 4:  # 2026-11-25
-                found = date(int(a), int(b), int(c or 0))
-            else:
-                year = int(c) if c else today.year
-                year = year + 2000 if year < 100 else year
-                found = date(year, int(b), int(a))
-                if not c and found > today:
-                    found = found.replace(year=year - 1)
-        except ValueError:
-            return None
-        return found if found <= today else None
-    spans = extract_dates(typed)
-    if not spans:
-        return None
-    span = spans[0]
-    value = span.value
-    if value == "tomorrow" and fold(span.text).strip() in ("kal", "कल"):
-        value = "yesterday"
-    if value in ("today", "this_week", "weekend", "holiday"):
-        return today
-    if value == "yesterday":
-        return today - timedelta(days=1)
-    if value in _WEEKDAYS:
-        back = (today.weekday() - _WEEKDAYS.index(value)) % 7
-        return today - timedelta(days=back)
-    return None  # tomorrow, day after tomorrow: not an incident date
 
 
 # --------------------------------------------------------------------------- settings

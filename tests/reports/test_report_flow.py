@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from bot.models import Member, Report, ReportCluster, ReportMedia
-from bot.line.reports import parse_when
+from nlu.dates import incident_day as parse_when  # the report form's reading of "when"
 from tests.reports.helpers import DAKAR, MONTEVIDEO, PUNE, rows, text
 
 

@@ -1,5 +1,6 @@
 """Dates in the organization's own time zone: what "today", "tomorrow" or "friday" mean for a
-worker, the dates and times an organizer writes in a command, and how an end time is shown."""
+worker, the dates and times an organizer writes in a command, and how an end time is shown. Dates in
+words and numbers are read by the one date reader, nlu/dates.py; the clock times of commands here."""
 from __future__ import annotations
 
 import re
@@ -9,9 +10,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, cast, func
 
+from nlu.dates import date_spans, day_for, read_dates
 from nlu.entities import extract_dates
-
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 def zone(org) -> ZoneInfo:
@@ -46,19 +46,6 @@ def local_today(org, now: datetime | None = None) -> date:
     return (now or now_utc()).astimezone(zone(org)).date()
 
 
-def day_for(value: str | None, today: date) -> date:
-    """The date a date-entity value ("tomorrow", "friday", ...) means; unknown or past -> today."""
-    if value == "tomorrow":
-        return today + timedelta(days=1)
-    if value == "day_after_tomorrow":
-        return today + timedelta(days=2)
-    if value in WEEKDAYS:
-        return today + timedelta(days=(WEEKDAYS.index(value) - today.weekday()) % 7)
-    if value == "weekend":
-        return today + timedelta(days=(5 - today.weekday()) % 7)
-    return today
-
-
 def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """[start, end) of a local day, in UTC."""
     start = datetime.combine(day, time(0), tz)
@@ -68,7 +55,6 @@ def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
 
 # --- dates and times written in organizer commands
 
-_DAY_MONTH = re.compile(r"(?<!\d)(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2,4}))?(?!\d)")
 _CLOCK = re.compile(r"(?<![\d/])(\d{1,2})(?:[:h](\d{2}))?\s*(am|pm|baje|बजे)?(?![\d/])", re.I)
 
 
@@ -91,22 +77,8 @@ class When:
 def find_whens(text: str, today: date) -> list[When]:
     """Dates ("tomorrow", "friday", "30/11") in order, each with the clock time written right
     after it ("tomorrow 10:00", "kal 10 baje") when there is one."""
-    days: list[tuple[int, int, date]] = []
-    for span in extract_dates(text):
-        if span.value in ("yesterday", "holiday", "this_week"):
-            continue
-        days.append((span.start, span.end, day_for(span.value, today)))
-    for m in _DAY_MONTH.finditer(text):
-        d, mo, y = int(m.group(1)), int(m.group(2)), m.group(3)
-        year = (int(y) + (2000 if len(y) == 2 else 0)) if y else today.year
-        try:
-            found = date(year, mo, d)
-        except ValueError:
-            continue
-        if not y and found < today - timedelta(days=30):
-            found = found.replace(year=year + 1)
-        days.append((m.start(), m.end(), found))
-    days.sort()
+    days = [(s.start, s.end, s.day) for s in read_dates(text, today, past=False)
+            if s.day is not None and s.value not in ("yesterday", "holiday", "this_week")]
     out: list[When] = []
     for i, (start, end, day) in enumerate(days):
         limit = days[i + 1][0] if i + 1 < len(days) else len(text)
@@ -131,8 +103,7 @@ def _clock(text: str) -> time | None:
 
 def span_of_dates(text: str) -> list[tuple[int, int]]:
     """Character spans of the dates and times in text (to cut them out of a place name)."""
-    spans = [(s.start, s.end) for s in extract_dates(text)]
-    spans += [(m.start(), m.end()) for m in _DAY_MONTH.finditer(text)]
+    spans = date_spans(text)
     spans += [(m.start(), m.end()) for m in _CLOCK.finditer(text) if m.group(2) or m.group(3)]
     return spans
 

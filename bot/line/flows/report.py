@@ -12,6 +12,7 @@ from bot.line.flows.runner import Runner, register
 from bot.line.flows import matching
 from bot.line.flows.states import AskLocation, AskMedia, Choice, End, Flow, FlowContext, FreeText, Invalid, Option, \
     answer_languages, listed, max_length, min_length
+from nlu.dates import incident_day
 
 def place_pick(ctx: FlowContext, answer_key: str, next_state: str) -> Choice | str:
     """After a typed place: numbered suggestions when the gazetteer match is unsure, else go on.
@@ -37,7 +38,7 @@ def place_pick(ctx: FlowContext, answer_key: str, next_state: str) -> Choice | s
 
 def when_validator(ctx: FlowContext):
     def check(text: str) -> dict:
-        found = reports.parse_when(text, dates.local_today(ctx.org))  # "today" is the worker's today
+        found = incident_day(text, dates.local_today(ctx.org))  # "today" is the worker's today
         if found is None:
             raise Invalid("report.when_invalid")
         return {"date": found.isoformat(), "text": text[:100]}
@@ -123,7 +124,7 @@ def prefill(nlu, text: str, ctx: FlowContext | None = None) -> dict:
         answers["where"] = {"text": place.text or place.value, "place_id": place.place_id}
     when = nlu.entity("date")
     if when is not None:
-        found = reports.parse_when(when.text or when.value, dates.local_today(ctx.org) if ctx else None)
+        found = incident_day(when.text or when.value, dates.local_today(ctx.org) if ctx else None)
         if found is not None:
             answers["when"] = {"date": found.isoformat(), "text": (when.text or when.value)[:100]}
     return answers
