@@ -18,3 +18,4 @@ from bot.models.broadcasts import *  # noqa: F401,F403  broadcasts and their rec
 from bot.models.accounts import *  # noqa: F401,F403  organizers, audit log, handovers
 from bot.models.privacy import *  # noqa: F401,F403  opt-outs of forgotten workers, hashed
 from bot.models.polls import *  # noqa: F401,F403  member polls, their versions and answers
+from bot.models.authorities import *  # noqa: F401,F403  authorities and escalations of reports to them
