@@ -13,19 +13,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
 from bot.line import live
 from bot.line.answers.dates import zone
 from bot.models import MARKET_STATES
 from webhooks import openapi
 from webhooks.auth import token_required
+from webhooks.context import current_services
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-def _services():
-    return current_app.extensions["streetline"]
 
 
 def _error(message: str, status: int = 400):
@@ -38,7 +35,7 @@ def _place_json(place, status) -> dict:
 
 
 def _own_place(place_id: str):
-    return live.org_place(_services().catalog, g.organization, place_id)
+    return live.org_place(current_services().catalog, g.organization, place_id)
 
 
 @bp.get("/openapi.json")
@@ -50,7 +47,7 @@ def openapi_json():
 @bp.get("/markets")
 @token_required
 def markets():
-    services = _services()
+    services = current_services()
     now = live.current_statuses(services, g.organization)
     return jsonify(organization=g.organization,
                    markets=[_place_json(p, now.get(p.id)) for p in services.catalog.places(g.organization)])
@@ -62,7 +59,7 @@ def market(place_id: str):
     place = _own_place(place_id)
     if place is None:
         return _error("no such place in this organization", 404)
-    services = _services()
+    services = current_services()
     body = _place_json(place, live.current_statuses(services, g.organization).get(place.id))
     body["history"] = [s.to_dict() for s in live.status_history(services, g.organization, place.id)]
     return jsonify(body)
@@ -98,7 +95,7 @@ def _change(item, place_id: str | None = None) -> dict:
         raise _Bad("reason is a string of at most 500 characters")
     if not isinstance(item.get("broadcast", False), bool):
         raise _Bad("broadcast is true or false")
-    org = _services().catalog.organizations[g.organization]
+    org = current_services().catalog.organizations[g.organization]
     starts, ends = _when(item.get("starts_at"), org), _when(item.get("ends_at"), org)
     if starts and ends and ends <= starts:
         raise _Bad("ends_at must come after starts_at")
@@ -116,7 +113,7 @@ def _put(items: list, place_id: str | None = None):
     saved = []
     for c in changes:
         try:
-            view, pending = live.set_market_status(_services(), g.organization, c.pop("place_id"), c.pop("status"),
+            view, pending = live.set_market_status(current_services(), g.organization, c.pop("place_id"), c.pop("status"),
                                                    changed_by=f"api:{g.organization}", source="api", **c)
         except live.LiveError as exc:
             return _error(str(exc))

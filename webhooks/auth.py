@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import current_app, g, jsonify, request
+from flask import g, jsonify, request
 
 from bot.desk.tokens import organization_for
+from webhooks.context import current_services
 
 
 def token_required(view):
@@ -14,7 +15,7 @@ def token_required(view):
     def wrapper(*args, **kwargs):
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
-        organization = organization_for(current_app.extensions["streetline"], token.strip()) \
+        organization = organization_for(current_services(), token.strip()) \
             if scheme.lower() == "bearer" else None
         if organization is None:
             response = jsonify(error="a valid API token is required (Authorization: Bearer stl_...)", status=401)

@@ -1,7 +1,7 @@
 """Twilio webhooks: inbound messages (SMS and WhatsApp) and delivery status callbacks."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, request
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.line.delivery import record_status
@@ -9,6 +9,7 @@ from bot.line.engine import receive
 from bot.messages import BadInbound
 from bot.providers.twilio.form import parse_message, parse_status
 from webhooks.signature import twilio_signed
+from webhooks.context import current_services
 
 bp = Blueprint("twilio", __name__, url_prefix="/webhooks/twilio")
 
@@ -23,7 +24,7 @@ def twiml(texts: list[str]) -> Response:
 @bp.post("/messages")
 @twilio_signed
 def messages():
-    services = current_app.extensions["streetline"]
+    services = current_services()
     try:
         inbound = parse_message(request.form, services.settings.twilio_account_sid)
     except BadInbound as exc:
@@ -35,7 +36,7 @@ def messages():
 @bp.post("/status")
 @twilio_signed
 def status():
-    services = current_app.extensions["streetline"]
+    services = current_services()
     try:
         callback = parse_status(request.form, services.settings.twilio_account_sid)
     except BadInbound as exc:

@@ -2,13 +2,10 @@
 helpers that show times in that organization's time zone and places by their name."""
 from __future__ import annotations
 
-from flask import Flask, current_app, g
+from flask import Flask, g
 
+from webhooks.context import current_services
 from webhooks.dashboard import i18n
-
-
-def current_services():
-    return current_app.extensions["streetline"]
 
 
 def current_org():
