@@ -134,8 +134,11 @@ def main(argv: list[str] | None = None) -> int:
             for _ in range(args.broadcast_workers):
                 workers.start("broadcast", "worker")
             workers.start("worker")  # the Procfile's worker: media downloads, spool drainer
-            for web in webs:
-                web.start()
+            booting = [threading.Thread(target=web.start) for web in webs]  # side by side: boots are slow
+            [t.start() for t in booting]
+            [t.join() for t in booting]
+            if not all(web.proc for web in webs):
+                raise RuntimeError("a web instance did not start")
             log(f"{args.web} web instances on ports {[w.port for w in webs]}, {args.broadcast_workers} broadcast "
                 f"workers + 1 worker; {args.recipients} recipients seeded")
             from bot import broadcasts
@@ -144,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
             services = worker_services()
             time.sleep(2.0)  # workers import and connect
             run = uuid.uuid4().hex[:12]
-            per_web = int(600 * (args.seconds or args.recipients / args.rate + 10)) + 1000  # more than gets sent
+            per_web = int(600 * (args.seconds or args.recipients / args.rate)) + 500  # more than gets sent
             loads = {w.port: requests_for(run, n * per_web, per_web, f"127.0.0.1:{w.port}") for n, w in enumerate(webs)}
             roots = {f"web{n}": w.proc.pid for n, w in enumerate(webs)}
             roots.update({f"worker{n}": p.pid for n, p in enumerate(workers.procs)})
