@@ -7,12 +7,16 @@ GET    /api/v1/broadcasts/<id>           state, counts (queued, sending, sent, d
                                          cancelled), reasons, percent
 GET    /api/v1/broadcasts/<id>/preview
 POST   /api/v1/broadcasts/<id>/send | /pause | /resume | /cancel
+
+Drafts go through bot.broadcasts.validate, the validator the compose page uses: what the page refuses,
+the API refuses (400 {error, field, status}).
 """
 from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request
 
 from bot import broadcasts
+from bot.broadcasts.validate import validate
 from webhooks.auth import token_required
 
 bp = Blueprint("broadcasts_api", __name__, url_prefix="/api/v1/broadcasts")
@@ -31,7 +35,10 @@ def _body() -> dict:
 
 @bp.errorhandler(broadcasts.BroadcastError)
 def _bad(exc):
-    return jsonify(error=str(exc), status=400), 400
+    """The validator's (bot.broadcasts.validate, the same the pages use) or the service's refusal; an
+    Invalid also names the field."""
+    field = getattr(exc, "field", None)
+    return jsonify(error=str(exc), status=400, **({"field": field} if field else {})), 400
 
 
 @bp.errorhandler(broadcasts.NotFound)
@@ -44,12 +51,11 @@ def _missing(exc):
 def create():
     data = _body()
     services = _services()
-    for field, kind, what in (("name", str, "a string"), ("send", bool, "true or false")):
-        if data.get(field) is not None and not isinstance(data[field], kind):
-            raise broadcasts.BroadcastError(f"{field} must be {what}")
+    if data.get("send") is not None and not isinstance(data["send"], bool):  # the API's own option
+        raise broadcasts.Invalid("send", "send", "send must be true or false")
     bid = broadcasts.create_broadcast(
-        services, g.organization, data.get("segment"), data.get("texts") or {}, data.get("template"),
-        created_by=str(data.get("created_by") or "api"), name=data.get("name") or "",
+        services, g.organization, data.get("segment"), data.get("texts"), data.get("template"),
+        created_by=str(data.get("created_by") or "api"), name=data.get("name"),
         rate=data.get("rate"), rate_unit=data.get("rate_unit"))
     body = {"id": bid, "preview": broadcasts.preview(services, bid)}
     if data.get("send"):
@@ -61,9 +67,9 @@ def create():
 @bp.post("/preview")
 @token_required
 def preview_draft():
-    data = _body()
-    return jsonify(broadcasts.preview(_services(), organization=g.organization, segment=data.get("segment"),
-                                      texts=data.get("texts") or {}, template=data.get("template")))
+    draft = validate(_services().catalog, g.organization, _body())  # the whole draft, as the page does
+    return jsonify(broadcasts.preview(_services(), organization=g.organization, segment=draft.segment,
+                                      texts=draft.texts, template=draft.template))
 
 
 @bp.get("")

@@ -7,14 +7,14 @@
     preview(services, bid)          # recipients per channel/language/mode, skipped with reasons, SMS segments
     send_broadcast(services, bid)   # recipient rows (one INSERT ... SELECT) + RQ drain jobs on "broadcasts"
 
-Modules: audience (segment -> SELECT), service (life cycle, progress), sending (RQ jobs, claim, send,
+Modules: validate (the one validator of a draft, for the pages, the API, the CLI and the service), errors,
+audience (segment -> SELECT), service (life cycle, progress), sending (RQ jobs, claim, send,
 write back, reconcile), ratelimit (Redis token bucket, Lua), status (delivery callbacks), config.
 Workers: `python -m bot.cli broadcast worker` (an RQ SimpleWorker on the broadcasts queue).
 """
 from bot.broadcasts.audience import Segment, SegmentError
+from bot.broadcasts.errors import BroadcastError, Invalid, NotFound
 from bot.broadcasts.service import (
-    BroadcastError,
-    NotFound,
     cancel,
     create_broadcast,
     list_broadcasts,
@@ -25,7 +25,7 @@ from bot.broadcasts.service import (
     send_broadcast,
 )
 
-__all__ = ["BroadcastError", "NotFound", "Segment", "SegmentError", "cancel", "create_broadcast",
+__all__ = ["BroadcastError", "Invalid", "NotFound", "Segment", "SegmentError", "cancel", "create_broadcast",
            "list_broadcasts", "pause", "preview", "progress", "reconcile", "resume", "send_broadcast"]
 
 

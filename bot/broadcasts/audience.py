@@ -2,7 +2,7 @@
 exists) that both the preview and the recipient rows (one INSERT ... SELECT) are built from.
 
 Rules, in SQL so 100,000 recipients are one statement:
-* never: opted-out contacts, numbers the provider called invalid (21211) since they last wrote in;
+* never: opted-out contacts, numbers a permanent provider error left out (invalid, not a mobile) since they last wrote in;
 * channel: WhatsApp if the contact has ever written on WhatsApp (last_inbound_whatsapp_at is set),
   else SMS. WhatsApp is what the worker chose to use with us; SMS is the fallback for everyone else;
 * language: the contact's language (or the member's) when the broadcast has a text in it, else the

@@ -16,8 +16,9 @@ What can go wrong, and what happens:
   'sending' without a SID. Every worker keeps a heartbeat key in Redis; rows of a worker without one
   (or claimed longer ago than the lease) are reconciled against the provider's message list before any
   resend. They are never resent blindly and never dropped.
-* Permanent errors are recorded per recipient: 21610 opts the contact out, 21211 marks the number
-  invalid, 63016 (WhatsApp outside the 24 h window) is retried with the template when there is one.
+* Provider errors are recorded per recipient as a neutral reason (bot.messages.delivery_reason); a
+  permanent one marks the contact (opted out, or left out of broadcasts until it writes in again), and
+  whatsapp_window_closed is retried with the template when there is one.
 """
 from __future__ import annotations
 
@@ -41,16 +42,15 @@ from bot.broadcasts.service import message_text
 from bot.broadcasts.status import mark_contact
 from bot.broadcasts.sweeper import mark_alive
 from bot.models import Broadcast, BroadcastRecipient, Contact, OutboundMessage, StatusEvent, utcnow
-from bot.providers.sender import Outgoing, TwilioSender, build_sender
+from bot.messages import Outgoing, delivery_reason
+from bot.providers import build_sender
+from bot.providers.twilio.sender import TwilioSender
 from content.sms import segment_info
 
 log = logging.getLogger(__name__)
 R = BroadcastRecipient
 
-NOT_TAKEN = {20429, 30001, 21611, 63018}  # the provider refused before creating anything: safe to retry
-PERMANENT_REASON = {21610: "opted_out", 21211: "invalid_number", 21614: "invalid_number",
-                    63016: "whatsapp_window_closed", 21408: "region_not_enabled", 21612: "unreachable",
-                    21910: "channel_mismatch", 21617: "too_long", 21606: "sender_not_capable"}
+NOT_TAKEN = {"rate_limited", "queue_full"}  # the provider refused before creating anything: safe to retry
 RECONCILE_SLACK = timedelta(seconds=120)
 HEARTBEAT_PREFIX = "streetline:broadcasts:alive:"
 
@@ -173,12 +173,6 @@ class Job:
         number = self.org.numbers[0]
         return f"whatsapp:{number}" if channel == "whatsapp" else number
 
-    def status_callback(self) -> str | None:
-        if not self.cfg.status_callbacks:
-            return None
-        s = self.services.settings
-        return s.status_callback_url or f"{s.public_base_url}/webhooks/twilio/status"
-
     def sender(self):
         """One provider client per thread (twilio-python's client is not meant to be shared)."""
         injected = getattr(self.services, "broadcast_sender", None)
@@ -208,7 +202,7 @@ def build_message(job: Job, row: Row, mode: str) -> tuple[Outgoing, str, int, st
     if mode == "template":
         t = b.template
         body = f"[template {t['content_sid']}] " + " | ".join(f"{k}={v}" for k, v in sorted(t["variables"].items()))
-        return (Outgoing(to=row.to_address, from_=from_, body="", status_callback=job.status_callback(),
+        return (Outgoing(to=row.to_address, from_=from_, body="", track_status=job.cfg.status_callbacks,
                          content_sid=t["content_sid"], content_variables=t["variables"] or None), body, 1, None)
     body = message_text(b.texts, row.language, row.channel)
     if row.channel == "sms":
@@ -216,7 +210,7 @@ def build_message(job: Job, row: Row, mode: str) -> tuple[Outgoing, str, int, st
         segments, encoding = info.segments, info.encoding
     else:
         segments, encoding = 1, None
-    return Outgoing(to=row.to_address, from_=from_, body=body, status_callback=job.status_callback()), body, \
+    return Outgoing(to=row.to_address, from_=from_, body=body, track_status=job.cfg.status_callbacks), body, \
         segments, encoding
 
 
@@ -242,7 +236,7 @@ def _send_one(job: Job, row: Row) -> Outcome:
             if not b.template:
                 return Outcome(row, "skipped", reason="whatsapp_window_closed", counts=False)
             mode = "template"
-    for _ in range(2):  # the second round only for 63016 -> template
+    for _ in range(2):  # the second round only for whatsapp_window_closed -> template
         message, body, segments, encoding = build_message(job, row, mode)
         cost = segments if (b.rate_unit == "segments" and row.channel == "sms") else 1
         if job.limiter is not None and not job.limiter.take(
@@ -256,12 +250,13 @@ def _send_one(job: Job, row: Row) -> Outcome:
         if result.sid:
             return Outcome(row, "sent", sid=result.sid, **base)
         code = result.error_code
-        if code == 63016 and mode == "text" and b.template:
+        reason = delivery_reason(code)
+        if reason == "whatsapp_window_closed" and mode == "text" and b.template:
             mode = "template"
             continue
-        if code in NOT_TAKEN:
+        if reason in NOT_TAKEN:
             if row.attempts + 1 >= cfg.max_attempts:
-                return Outcome(row, "failed", code=code, message=result.error_message, reason="rate_limited", **base)
+                return Outcome(row, "failed", code=code, message=result.error_message, reason=reason, **base)
             return Outcome(row, "requeue", code=code, message=result.error_message,
                            not_before=utcnow() + backoff(cfg, row.attempts), **base)
         if result.retryable:  # 5xx / connection: did the provider take it? Look before anything else.
@@ -275,7 +270,7 @@ def _send_one(job: Job, row: Row) -> Outcome:
             return Outcome(row, "doubt", code=code, message=result.error_message,
                            not_before=utcnow() + backoff(cfg, row.attempts), **base)
         return Outcome(row, "failed", code=code, message=result.error_message,
-                       reason=PERMANENT_REASON.get(code, "provider_error"), **base)
+                       reason=reason or "provider_error", **base)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -412,8 +407,8 @@ def flush(job: Job, outcomes: list[Outcome]) -> None:
             params.append(p)
         conn.execute(_UPDATE, params)
         for o in outcomes:
-            if o.kind == "failed" and o.code in (21610, 21211):
-                mark_contact(conn, o.row.contact_id, o.code)
+            if o.kind == "failed" and o.code is not None:
+                mark_contact(conn, o.row.contact_id, o.code)  # only permanent errors mark it
         if sent:
             catch_up(conn, [o.sid for o in sent])
 
@@ -427,7 +422,7 @@ def _insert(conn, table):
 def catch_up(conn, sids: list[str]) -> None:
     """Status callbacks that arrived before the SID was written: apply the furthest one now."""
     from bot.broadcasts.status import on_status
-    from bot.providers.twilio.statuses import RANK
+    from bot.messages import RANK
 
     events = conn.execute(select(StatusEvent.provider_sid, StatusEvent.status, StatusEvent.error_code)
                           .where(StatusEvent.provider_sid.in_(sids))).all()

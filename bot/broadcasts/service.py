@@ -9,88 +9,34 @@ from sqlalchemy import func, insert, literal, select, true, update
 
 from bot.broadcasts.audience import Segment, SegmentError, audience
 from bot.broadcasts.config import config_for
+from bot.broadcasts.errors import BroadcastError, NotFound
+from bot.broadcasts.validate import validate
 from bot.models import Broadcast, BroadcastRecipient, utcnow
 from content.sms import segment_info, smart_encode
 
 R = BroadcastRecipient
-LANGUAGES = ("en", "es", "fr", "sw", "hi")
 STATES = ("queued", "sending", "sent", "delivered", "read", "failed", "skipped", "cancelled")
-
-
-class BroadcastError(ValueError):
-    """Invalid input or a state change that is not allowed; the message says which."""
-
-
-class NotFound(LookupError):
-    pass
-
-
-def _check_texts(org, texts) -> dict:
-    if not isinstance(texts, dict) or not texts:
-        raise BroadcastError("texts must be an object: language -> text")
-    out = {}
-    for lang, text in texts.items():
-        if lang not in LANGUAGES:
-            raise BroadcastError(f"unknown language {lang!r} (one of {', '.join(LANGUAGES)})")
-        if not isinstance(text, str) or not text.strip():
-            raise BroadcastError(f"texts.{lang} must be a non-empty string")
-        if len(text) > 1600:
-            raise BroadcastError(f"texts.{lang} is longer than 1600 characters")
-        out[lang] = text.strip()
-    if org.default_language not in out:
-        raise BroadcastError(f"texts must include the organization's default language ({org.default_language}): "
-                             "recipients without a text in their language get that one")
-    return out
-
-
-def _check_template(template) -> dict | None:
-    if template in (None, {}, ""):
-        return None
-    if isinstance(template, str):
-        template = {"content_sid": template}
-    if not isinstance(template, dict) or not str(template.get("content_sid", "")).startswith("HX"):
-        raise BroadcastError("template.content_sid must be a Content SID (HX...)")
-    variables = template.get("variables", {})
-    if not isinstance(variables, dict) or not all(isinstance(v, str) for v in variables.values()):
-        raise BroadcastError("template.variables must be an object of strings")
-    return {"content_sid": template["content_sid"], "variables": {str(k): v for k, v in variables.items()}}
-
-
-def _rate(raw) -> float:
-    """A JSON number (or a numeric string from a form); anything else is the caller's mistake, not a 500."""
-    if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
-        raise BroadcastError("rate must be a number of messages or segments per second")
-    try:
-        return float(raw)
-    except ValueError:
-        raise BroadcastError("rate must be a number of messages or segments per second") from None
 
 
 def create_broadcast(services, organization: str, segment: dict | None, texts: dict, template=None,
                      created_by: str = "", name: str = "", rate: float | None = None,
                      rate_unit: str | None = None) -> int:
-    """A draft broadcast (validated); returns its id. Sending starts with send_broadcast()."""
+    """A draft broadcast (validated by bot.broadcasts.validate); returns its id. Sending starts with
+    send_broadcast()."""
+    draft = validate(services.catalog, organization, {"segment": segment, "texts": texts, "template": template,
+                                                      "name": name, "rate": rate, "rate_unit": rate_unit})
     try:
-        org = services.catalog.org(organization)
-    except KeyError:
-        raise BroadcastError(f"unknown organization {organization!r}") from None
-    texts = _check_texts(org, texts)
-    template = _check_template(template)
-    try:
-        seg = Segment.from_dict(segment)
-        audience(services.catalog, organization, seg, texts, template is not None, utcnow())  # validates
+        seg = Segment.from_dict(draft.segment)
+        audience(services.catalog, organization, seg, draft.texts, draft.template is not None, utcnow())  # validates
     except SegmentError as exc:
         raise BroadcastError(str(exc)) from exc
     cfg = config_for(services)
-    rate = _rate(rate) if rate is not None else cfg.rate
-    if not 0 < rate <= 10000:
-        raise BroadcastError("rate must be between 0 and 10000 per second")
-    unit = rate_unit or cfg.rate_unit
-    if unit not in ("segments", "messages"):
-        raise BroadcastError("rate_unit must be 'segments' or 'messages'")
+    rate = draft.rate if draft.rate is not None else cfg.rate
+    unit = draft.rate_unit or cfg.rate_unit
+    texts, template = draft.texts, draft.template
     now = utcnow()
     with services.db.begin() as session:
-        row = Broadcast(organization=organization, name=(name or "")[:200], segment=seg.to_dict(), texts=texts,
+        row = Broadcast(organization=organization, name=draft.name, segment=seg.to_dict(), texts=texts,
                         template=template, state="draft", rate=rate, rate_unit=unit,
                         created_by=(created_by or "")[:100], created_at=now, updated_at=now)
         session.add(row)
@@ -123,12 +69,12 @@ def cost(texts: dict) -> dict:
 def preview(services, broadcast_id: int | None = None, *, organization: str | None = None,
             segment: dict | None = None, texts: dict | None = None, template=None) -> dict:
     """Recipients per channel, language and mode, skipped ones with reasons, and the SMS cost."""
-    if broadcast_id is not None:
+    if broadcast_id is not None:  # stored: validated when it was created
         b = get(services, broadcast_id, organization)
         organization, segment, texts, template = b.organization, b.segment, b.texts, b.template
-    org = services.catalog.org(organization)
-    texts = _check_texts(org, texts or {})
-    template = _check_template(template)
+    else:
+        draft = validate(services.catalog, organization, {"segment": segment, "texts": texts, "template": template})
+        segment, texts, template = draft.segment, draft.texts, draft.template
     try:
         query = audience(services.catalog, organization, Segment.from_dict(segment), texts, template is not None,
                          utcnow()).subquery()
@@ -234,7 +180,7 @@ def cancel(services, broadcast_id: int, organization: str | None = None) -> Broa
 
 
 def wake(services, broadcast_id: int, *, inline: bool = False) -> None:
-    """Make sure work happens for a broadcast in 'sending' (also one a 63016 retry re-opened)."""
+    """Make sure work happens for a broadcast in 'sending' (also one a retry with the template re-opened)."""
     with services.engine.begin() as conn:
         conn.execute(update(Broadcast).where(Broadcast.id == broadcast_id, Broadcast.state == "done")
                      .values(state="sending", finished_at=None, updated_at=utcnow()))

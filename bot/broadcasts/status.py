@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import insert, select, update
 
+from bot.messages import delivery_reason, is_permanent
 from bot.models import Broadcast, BroadcastRecipient, Contact, InvalidNumber, utcnow
 
 R = BroadcastRecipient
@@ -12,12 +13,11 @@ R = BroadcastRecipient
 STATE_FOR = {"accepted": "sent", "scheduled": "sent", "queued": "sent", "sending": "sent", "sent": "sent",
              "delivered": "delivered", "read": "read", "failed": "failed", "undelivered": "failed",
              "canceled": "failed"}
-REASON_FOR_CODE = {21610: "opted_out", 21211: "invalid_number", 63016: "whatsapp_window_closed"}
 
 
 def on_status(conn, sid: str, status: str, rank: int, code: int | None) -> int | None:
-    """Move the recipient with this SID forward. Returns a broadcast id to wake (a 63016 free-form
-    failure requeued with the template), else None."""
+    """Move the recipient with this SID forward. Returns a broadcast id to wake (a free-form message
+    refused outside WhatsApp's window, requeued with the template), else None."""
     state = STATE_FOR.get(status)
     if state is None:
         return None
@@ -27,7 +27,8 @@ def on_status(conn, sid: str, status: str, rank: int, code: int | None) -> int |
     ).first()
     if row is None or row.status_rank >= rank:
         return None
-    if state == "failed" and code == 63016 and row.mode == "text":
+    reason = delivery_reason(code)
+    if state == "failed" and reason == "whatsapp_window_closed" and row.mode == "text":
         template = conn.execute(select(Broadcast.template).where(Broadcast.id == row.broadcast_id)).scalar()
         if template:
             moved = conn.execute(
@@ -39,8 +40,7 @@ def on_status(conn, sid: str, status: str, rank: int, code: int | None) -> int |
             return row.broadcast_id if moved.rowcount else None
     values = {"state": state, "status_rank": rank, "updated_at": utcnow()}
     if state == "failed":
-        values.update(error_code=code, reason=REASON_FOR_CODE.get(code, "undelivered" if status == "undelivered"
-                                                               else status))
+        values.update(error_code=code, reason=reason or ("undelivered" if status == "undelivered" else status))
     conn.execute(update(R).where(R.id == row.id, R.status_rank < rank).values(**values))
     if state == "failed":
         mark_contact(conn, row.contact_id, code)
@@ -48,12 +48,15 @@ def on_status(conn, sid: str, status: str, rank: int, code: int | None) -> int |
 
 
 def mark_contact(conn, contact_id: int, code: int | None) -> None:
-    """21610: the contact is opted out (for both channels: the app keeps its own list);
-    21211: the number is invalid (left out of broadcasts until it writes in again)."""
-    if code == 21610:
+    """After a permanent error (bot.messages.is_permanent): opted out (for both channels: the app keeps
+    its own list), or the number is left out of broadcasts until it writes in again (invalid, not a
+    mobile). Other errors leave the contact as it is."""
+    if not is_permanent(code):
+        return
+    if delivery_reason(code) == "opted_out":
         conn.execute(update(Contact).where(Contact.id == contact_id, Contact.opted_out.is_(False))
                      .values(opted_out=True, opted_out_at=utcnow(), updated_at=utcnow()))
-    elif code == 21211:
+    else:
         phone = conn.execute(select(Contact.phone).where(Contact.id == contact_id)).scalar()
         if phone:
             exists = conn.execute(select(InvalidNumber.phone).where(InvalidNumber.phone == phone)).first()

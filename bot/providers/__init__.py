@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 from bot.messages import Sender
 from bot.providers.outbox import OutboxSender
 from bot.providers.twilio import media_fetch as media  # noqa: F401  media.check / media.open_media / media.Refused
+from bot.providers.twilio.errors import is_permanent, reason_for  # noqa: F401  the error-code table (bot.messages)
 from bot.settings import Settings
 
 # WhatsApp (Meta's rule, enforced by Twilio with error 63016) accepts free text only within 24 hours of the

@@ -125,8 +125,8 @@ def test_preview_counts_match_the_audience(page, bservices, members):  # noqa: F
     assert p["recipients"] == expected["recipients"] == len(queued) == 6
     assert p["sms"] == {"recipients": 5, "segments": 5} and p["whatsapp"]["recipients"] == 1
     assert p["by_language"] == {"sw": 3, "en": 3}
-    assert p["skipped"] == [{"reason": "whatsapp_window_closed", "count": 1,
-                             "explanation": "Last WhatsApp message more than 24 hours ago and no template was given."}]
+    assert p["skipped"] == [{"reason": "whatsapp_window_closed", "count": 1, "explanation":
+                             "Outside WhatsApp's 24-hour window: free text is not allowed; a template is needed."}]
     assert p["texts"]["en"] == {"encoding": "GSM-7", "segments": 1, "characters": len(EN),
                                 "whatsapp_characters": len(EN), "forcing": []}
     # a template brings the stale WhatsApp member in
@@ -220,7 +220,7 @@ def test_progress_follows_status_callbacks(page, bapp, bservices, members, stand
     failures = {(f["reason"], f["error_code"]): f for f in p["failures"]}
     assert failures[("invalid_number", 21211)]["explanation"].startswith("Not a valid phone number")
     assert "replied STOP" in failures[("opted_out", 21610)]["explanation"]
-    assert "switched off" in failures[("undelivered", 30003)]["explanation"]
+    assert "switched off" in failures[("handset_unreachable", 30003)]["explanation"]
     html = page.get(f"/broadcasts/{bid}").get_data(as_text=True)
     assert '<dd data-count="delivered">1</dd>' in html and 'data-code="21610"' in html
     assert "replied STOP to our number at their carrier" in html

@@ -23,9 +23,9 @@ from flask import (Blueprint, abort, flash, g, jsonify, redirect, render_templat
 from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 
 from bot import broadcasts
+from bot.broadcasts.audience import CHANNELS
+from bot.broadcasts.validate import MAX_TEXT, Draft, validate
 from bot.desk.accounts import audit
-from bot.broadcasts.audience import CHANNELS, SegmentError, resolve_markets
-from bot.line.members import TRADES
 from bot.phones import mask
 from content.sms import non_gsm7_chars, segment_info, smart_encode
 from webhooks.dashboard.auth import login_required
@@ -33,8 +33,6 @@ from webhooks.dashboard.common import current_services, current_org
 
 bp = Blueprint("broadcasts", __name__, url_prefix="/broadcasts")
 
-MAX_TEXT = 1600  # Twilio's limit for one message body (SMS and WhatsApp); the service enforces it too
-SINGULAR = {"cities": "city", "trades": "trade", "languages": "language", "channels": "channel"}
 ACTIONS = {"draft": ("send", "cancel"), "sending": ("pause", "cancel"), "paused": ("resume", "cancel")}
 LIVE_STATES = ("sending",)
 STATE_LABELS = {"queued": _l("waiting"), "sending": _l("with a worker"), "sent": _l("sent"),
@@ -44,45 +42,33 @@ STATE_LABELS = {"queued": _l("waiting"), "sending": _l("with a worker"), "sent":
 BROADCAST_STATES = {"draft": _l("draft"), "sending": _l("sending"), "paused": _l("paused"), "done": _l("done"),
                     "cancelled": _l("cancelled")}
 
-# Provider error codes and recorded reasons, in words an organizer can act on.
-ERROR_CODES = {
-    21610: _l("The person replied STOP to our number at their carrier: they are now marked as opted out."),
-    21211: _l("Not a valid phone number: left out of broadcasts until it writes in again."),
-    21614: _l("Not a mobile number (cannot receive SMS): left out until it writes in again."),
-    21408: _l("Sending to this country is not enabled on the Twilio account."),
-    21612: _l("The carrier cannot route a message to this number."),
-    21606: _l("Our sending number cannot send to this number."),
-    21617: _l("The message is too long for the provider."),
-    21910: _l("The sender and the recipient are on different channels (SMS/WhatsApp)."),
-    20429: _l("The provider kept refusing for too many requests (rate limit)."),
-    30001: _l("The provider's queue was full."),
-    30003: _l("The phone is switched off or out of coverage."),
-    30004: _l("The number blocks messages from us."),
-    30005: _l("The number does not exist at the carrier."),
-    30006: _l("A landline, or a carrier that cannot receive it."),
-    30007: _l("The carrier filtered it as spam."),
-    30008: _l("The carrier reported an unknown error."),
-    63016: _l("Outside WhatsApp's 24-hour window: free text is not allowed; a template is needed."),
-    63018: _l("WhatsApp's rate limit for our number was exceeded."),
-}
+# Why a recipient was skipped or failed, keyed by the recorded reason (provider error codes are turned
+# into reasons by bot.messages.delivery_reason before they are recorded).
 REASONS = {
-    "opted_out": _l("Opted out (sent STOP)."),
-    "invalid_number": _l("Invalid number."),
-    "whatsapp_window_closed": _l("Last WhatsApp message more than 24 hours ago and no template was given."),
+    "opted_out": _l("The person replied STOP to our number at their carrier: they are now marked as opted out."),
+    "invalid_number": _l("Not a valid phone number: left out of broadcasts until it writes in again."),
+    "not_mobile": _l("Not a mobile number (cannot receive SMS): left out until it writes in again."),
+    "whatsapp_window_closed": _l("Outside WhatsApp's 24-hour window: free text is not allowed; a template is needed."),
+    "retry_with_template": _l("Refused outside WhatsApp's 24-hour window; being resent with the template."),
     "broadcast_cancelled": _l("Not sent: the broadcast was cancelled."),
     "rate_limited": _l("The provider kept refusing for too many requests."),
+    "queue_full": _l("The provider's queue was full."),
     "provider_error": _l("The provider refused the message."),
     "provider_unavailable": _l("The provider could not be reached after several tries."),
     "undelivered": _l("The carrier could not deliver it."),
     "in_doubt": _l("Being checked against the provider's records after a worker stopped."),
-    "retry_with_template": _l("Refused outside WhatsApp's 24-hour window; being resent with the template."),
     "region_not_enabled": _l("Sending to this country is not enabled."),
     "unreachable": _l("The carrier cannot reach this number."),
+    "handset_unreachable": _l("The phone is switched off or out of coverage."),
+    "unknown_number": _l("The number does not exist at the carrier."),
+    "landline": _l("A landline, or a carrier that cannot receive it."),
+    "blocked": _l("The number blocks messages from us."),
+    "filtered": _l("The carrier filtered it as spam."),
+    "carrier_error": _l("The carrier reported an unknown error."),
     "too_long": _l("Too long for the provider."),
     "sender_not_capable": _l("Our number cannot send to this number."),
     "channel_mismatch": _l("Sender and recipient are on different channels."),
 }
-
 
 
 class _LanguageNames(dict):
@@ -104,9 +90,7 @@ def _wants_json() -> bool:
     return request.is_json or "application/json" in request.headers.get("Accept", "")
 
 
-def explain(reason: str | None, code: int | None) -> str:
-    if code in ERROR_CODES:
-        return str(ERROR_CODES[code])
+def explain(reason: str | None) -> str:
     if reason in REASONS:
         return str(REASONS[reason])
     return (reason or _("unknown")).replace("_", " ").capitalize() + "."
@@ -126,111 +110,42 @@ def _who(created_by: str) -> str:
 
 
 def _options(org) -> dict:
-    """What the segment picker offers (and the only values accepted) for this organization."""
-    places = sorted(current_services().catalog.places(org.slug), key=lambda p: (p.city, p.name(org.default_language)))
+    """What the segment picker offers for this organization (bot.broadcasts.validate accepts the same)."""
+    catalog = current_services().catalog
+    places = sorted(catalog.places(org.slug), key=lambda p: (p.city, p.name(org.default_language)))
     return {
         "cities": list(org.cities),
         "markets": [(p.id, p.name(org.default_language), p.city, p.kind) for p in places],
-        "trades": list(TRADES),
+        "trades": list(catalog.choice("trade").values),
         "languages": list(org.languages),
         "channels": list(CHANNELS),
     }
 
 
-def _many(value) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        value = value.split(",")
-    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise broadcasts.BroadcastError("segment values must be lists of strings")
-    return list(dict.fromkeys(v.strip() for v in value if v.strip()))
-
-
-def _registered(value):
-    if value in (None, "", "any"):
-        return None
-    if value in (True, "yes", "true", "members"):
-        return True
-    if value in (False, "no", "false", "contacts"):
-        return False
-    raise broadcasts.BroadcastError("registered must be any, yes (members only) or no (not registered)")
-
-
-def parse(org, data: dict, *, strict: bool = True) -> dict:
-    """{name, segment, texts, template} from the page's JSON (or the form turned into the same shape).
+def parse(org, data: dict, *, strict: bool = True) -> Draft:
+    """The page's JSON (or the form turned into the same shape) through the one broadcast validator.
     strict=False (the live preview) lets texts be empty: the count still shows while one types."""
-    opts = _options(org)
-    raw_segment = data.get("segment")
-    raw_segment = {} if raw_segment is None else raw_segment
-    if not isinstance(raw_segment, dict):
-        raise broadcasts.BroadcastError("segment must be an object")
-    unknown = set(raw_segment) - {"cities", "markets", "trades", "languages", "registered", "channels"}
-    if unknown:
-        raise broadcasts.BroadcastError(f"unknown segment field(s): {', '.join(sorted(unknown))}")
-    segment = {}
-    for field, allowed in (("cities", opts["cities"]), ("trades", opts["trades"]),
-                           ("languages", opts["languages"]), ("channels", opts["channels"])):
-        values = _many(raw_segment.get(field))
-        folded = {a.casefold(): a for a in allowed}
-        for value in values:
-            if value.casefold() not in folded:
-                raise broadcasts.BroadcastError(
-                    f"unknown {SINGULAR[field]} {value!r}: choose from {', '.join(allowed)}")
-        segment[field] = [folded[v.casefold()] for v in values]
-    try:  # ids ("nbo.gikomba") or names ("Gikomba") of this organization's places only
-        segment["markets"] = list(resolve_markets(current_services().catalog, org.slug,
-                                                  tuple(_many(raw_segment.get("markets")))))
-    except SegmentError as exc:
-        raise broadcasts.BroadcastError(_("%(problem)s: choose markets from the list", problem=exc)) from None
-    segment["registered"] = _registered(raw_segment.get("registered"))
-    if not segment["channels"]:
-        segment.pop("channels")
-    elif set(segment["channels"]) == set(CHANNELS):
-        segment.pop("channels")
-    if segment["registered"] is False and (segment["cities"] or segment["markets"] or segment["trades"]):
-        raise broadcasts.BroadcastError(_("cities, markets and trades select registered members: choose "
-                                          "'members only' or 'anyone', not 'not registered'"))
+    return validate(current_services().catalog, org.slug, data, strict=strict)
 
-    raw_texts = data.get("texts")
-    raw_texts = {} if raw_texts is None else raw_texts
-    if not isinstance(raw_texts, dict):
-        raise broadcasts.BroadcastError("texts must be an object: language -> text")
-    texts = {}
-    for lang, text in raw_texts.items():
-        if lang not in org.languages:
-            raise broadcasts.BroadcastError(
-                f"language {lang!r} is not one of this organization's ({', '.join(org.languages)})")
-        if not isinstance(text, str):
-            raise broadcasts.BroadcastError(f"the {LANGUAGE_NAMES.get(lang, lang)} text must be a string")
-        text = text.replace("\r\n", "\n").replace("\r", "\n")  # browsers send CRLF; the counter sees LF
-        if len(text.strip()) > MAX_TEXT:
-            raise broadcasts.BroadcastError(
-                _("The %(language)s text is %(length)s characters long: the limit is %(limit)s.",
-                  language=LANGUAGE_NAMES.get(lang, lang), length=len(text.strip()), limit=MAX_TEXT))
-        if text.strip():
-            texts[lang] = text
-    if strict and not texts:
-        raise broadcasts.BroadcastError(_("Write the message: the text is empty."))
-    if strict and org.default_language not in texts:
-        raise broadcasts.BroadcastError(
-            _("Write the %(language)s text: everyone whose language has no text gets that one.",
-              language=LANGUAGE_NAMES.get(org.default_language, org.default_language)))
 
-    template = data.get("template") or None
-    if isinstance(template, dict) and not str(template.get("content_sid") or "").strip():
-        template = None
-    if template is not None:
-        if not isinstance(template, dict):
-            raise broadcasts.BroadcastError("template must be an object {content_sid, variables}")
-        sid = str(template.get("content_sid") or "").strip()
-        if not re.fullmatch(r"HX[0-9a-fA-F]{32}", sid):
-            raise broadcasts.BroadcastError(_("The WhatsApp template must be a Content SID: HX and 32 hex digits."))
-        template = {"content_sid": sid, "variables": template.get("variables") or {}}
-    name = data.get("name") or ""
-    if not isinstance(name, str) or len(name) > 200:
-        raise broadcasts.BroadcastError("the name must be text of at most 200 characters")
-    return {"name": name.strip(), "segment": segment, "texts": texts, "template": template}
+# The validator's message keys this page says in the organizer's language; the others show its message.
+ERROR_TEXTS = {
+    "unknown_market": lambda exc: _("%(problem)s: choose markets from the list", problem=exc),
+    "not_registered_members": lambda exc: _("cities, markets and trades select registered members: choose "
+                                            "'members only' or 'anyone', not 'not registered'"),
+    "text_too_long": lambda exc: _("The %(language)s text is %(length)s characters long: the limit is %(limit)s.",
+                                   language=LANGUAGE_NAMES.get(exc.params["language"]),
+                                   length=exc.params["length"], limit=exc.params["limit"]),
+    "text_empty": lambda exc: _("Write the message: the text is empty."),
+    "default_text_missing": lambda exc: _("Write the %(language)s text: everyone whose language has no text "
+                                          "gets that one.", language=LANGUAGE_NAMES.get(exc.params["language"])),
+    "template_sid": lambda exc: _("The WhatsApp template must be a Content SID: HX and 32 hex digits."),
+}
+
+
+def error_text(exc: broadcasts.BroadcastError) -> str:
+    translate = ERROR_TEXTS.get(getattr(exc, "key", None))
+    return str(translate(exc)) if translate else str(exc)
 
 
 def _template_variables(raw: str) -> dict:
@@ -282,15 +197,15 @@ def text_info(texts: dict) -> dict:
     return out
 
 
-def summarize(org, parsed: dict) -> dict:
+def summarize(org, parsed: Draft) -> dict:
     """The preview the page shows: recipients by channel and language, SMS segments, WhatsApp messages
     (free text or template), skipped ones with the reason in words."""
-    texts = dict(parsed["texts"])
+    texts = dict(parsed.texts)
     missing_default = org.default_language not in texts
     if missing_default:  # still count who would get it while the organizer writes
         texts[org.default_language] = "."
-    p = broadcasts.preview(current_services(), organization=org.slug, segment=parsed["segment"], texts=texts,
-                           template=parsed["template"])
+    p = broadcasts.preview(current_services(), organization=org.slug, segment=parsed.segment, texts=texts,
+                           template=parsed.template)
     sms = [grp for grp in p["groups"] if grp["channel"] == "sms"]
     wa = [grp for grp in p["groups"] if grp["channel"] == "whatsapp"]
     by_language: dict[str, int] = {}
@@ -306,10 +221,10 @@ def summarize(org, parsed: dict) -> dict:
         "by_language": by_language,
         "groups": p["groups"] if not missing_default else
         [{**grp, "segments_each": None, "segments_total": None} for grp in p["groups"]],
-        "skipped": [{"reason": reason, "count": n, "explanation": explain(reason, None)}
+        "skipped": [{"reason": reason, "count": n, "explanation": explain(reason)}
                     for reason, n in sorted(p["skipped"].items())],
-        "texts": text_info(parsed["texts"]),
-        "missing_texts": [lang for lang in org.languages if lang not in parsed["texts"]],
+        "texts": text_info(parsed.texts),
+        "missing_texts": [lang for lang in org.languages if lang not in parsed.texts],
         "complete": not missing_default,
     }
 
@@ -324,7 +239,7 @@ def preview_json():
     try:
         return jsonify(summarize(org, parse(org, data, strict=False)))
     except broadcasts.BroadcastError as exc:
-        return jsonify(error=str(exc), status=400), 400
+        return jsonify(error=error_text(exc), status=400), 400
 
 
 # --------------------------------------------------------------------------- list and compose
@@ -391,7 +306,7 @@ def compose_post():
         parsed = parse(org, _from_form(org, request.form))
         summary = summarize(org, parsed)
     except broadcasts.BroadcastError as exc:
-        return _compose_page(org, values, error=str(exc), status=400, compose_id=compose_id)
+        return _compose_page(org, values, error=error_text(exc), status=400, compose_id=compose_id)
     if action == "preview":
         return _compose_page(org, values, preview=summary, compose_id=compose_id)
     if not summary["recipients"]:
@@ -408,17 +323,17 @@ def compose_post():
         return _compose_page(org, values, preview=summary, status=409, compose_id=compose_id,
                              error=_("This broadcast is already being sent: open Broadcasts to watch it."))
     try:
-        bid = broadcasts.create_broadcast(services, org.slug, parsed["segment"], parsed["texts"],
-                                          parsed["template"], created_by=g.account.email, name=parsed["name"])
+        bid = broadcasts.create_broadcast(services, org.slug, parsed.segment, parsed.texts,
+                                          parsed.template, created_by=g.account.email, name=parsed.name)
         started = broadcasts.send_broadcast(services, bid, org.slug)
     except broadcasts.BroadcastError as exc:
         if redis is not None:
             redis.delete(key)
-        return _compose_page(org, values, preview=summary, error=str(exc), status=400, compose_id=compose_id)
+        return _compose_page(org, values, preview=summary, error=error_text(exc), status=400, compose_id=compose_id)
     if redis is not None:
         redis.set(key, str(bid), ex=24 * 3600)
     audit(services, org.slug, g.account.id, "broadcast.send", target=str(bid),
-          detail={"recipients": started["recipients"], "segment": parsed["segment"]})
+          detail={"recipients": started["recipients"], "segment": parsed.segment})
     flash(ngettext("Sending to %(num)s recipient. This page updates as messages go out.",
                    "Sending to %(num)s recipients. This page updates as messages go out.", summary["recipients"]),
           "info")
@@ -436,7 +351,7 @@ def _progress(broadcast_id: int) -> dict:
     p["state_label"] = state_label(p["state"])
     p["allowed"] = list(ACTIONS.get(p["state"], ()))
     p["live"] = p["state"] in LIVE_STATES
-    p["failures"] = [{**f, "explanation": explain(f["reason"], f["error_code"]), "state_label": state_label(f["state"])}
+    p["failures"] = [{**f, "explanation": explain(f["reason"]), "state_label": state_label(f["state"])}
                     for f in p["failures"]]
     p["created_by"] = _who(p["created_by"])
     if p["state"] == "draft":  # no recipient rows yet: who it would reach if sent now
