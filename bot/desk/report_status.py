@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 
 from bot.line.replies import finish
 from bot.line.reports import STATUSES, normalise_reference, truncate
-from bot.models import Contact, OutboundMessage, Report, ReportEvent, utcnow
-from bot.messages import Outgoing
+from bot.line.outbound import send_to_contact
+from bot.models import Contact, Report, ReportEvent, utcnow
+from bot.providers import whatsapp_window_open
 
 log = logging.getLogger(__name__)
 
@@ -78,22 +79,14 @@ def change_status(services, org: str, reference: str, status: str | None, note: 
     return Change(report, event, notified)
 
 
-WHATSAPP_WINDOW = timedelta(hours=24)
-
-
-def _whatsapp_window_open(contact: Contact) -> bool:
-    last = contact.last_inbound_whatsapp_at
-    return last is not None and utcnow() - last < WHATSAPP_WINDOW
-
-
 def _notify(services, report: Report, event: ReportEvent, contact: Contact, note: str | None) -> bool:
     catalog = services.catalog
     org = catalog.organizations[report.organization]
     lang = contact.language or report.language or org.default_language
     channel = report.channel
-    if channel == "whatsapp" and not _whatsapp_window_open(contact):
-        # WhatsApp refuses free text 24 h after the worker's last message (63016); the same number
-        # still gets an SMS, worded for SMS.
+    if channel == "whatsapp" and not whatsapp_window_open(contact.last_inbound_whatsapp_at):
+        # WhatsApp refuses free text 24 h after the worker's last message; the same number still gets
+        # an SMS, worded for SMS.
         channel = "sms"
     state = catalog.text(org.slug, f"report.state.{report.status}", lang, channel)
     if note:
@@ -101,22 +94,16 @@ def _notify(services, report: Report, event: ReportEvent, contact: Contact, note
                             note=truncate(catalog, "note", lang, note))
     else:
         body = catalog.text(org.slug, "report.changed", lang, channel, ref=report.reference, state=state)
-    reply = finish(body, channel)
     prefix = "whatsapp:" if channel == "whatsapp" else ""
-    to, from_ = prefix + contact.phone, prefix + org.numbers[0]
-    result = services.sender.send(Outgoing(to=to, from_=from_, body=reply.text))
-    now = utcnow()
-    with services.db.begin() as session:
-        out = OutboundMessage(organization=org.slug, contact_id=contact.id, channel=channel, to_address=to,
-                              from_address=from_, body=reply.text, encoding=reply.encoding, segments=reply.segments,
-                              kind="message", provider_sid=result.sid, status=result.status, status_rank=0,
-                              error_code=result.error_code, created_at=now, updated_at=now)
-        session.add(out)
-        session.flush()
+
+    def link(session, out):  # the event points at its notification, committed with it
         session.get(ReportEvent, event.id).notification_id = out.id
-        event.notification_id = out.id
-    if result.status == "failed":
-        log.warning("status notification for %s failed: %s %s", report.reference, result.error_code,
-                    result.error_message)
+
+    sent = send_to_contact(services, org=org.slug, contact_id=contact.id, channel=channel,
+                           to=prefix + contact.phone, from_=prefix + org.numbers[0], reply=finish(body, channel),
+                           kind="message", also=link)
+    event.notification_id = sent.outbound_id
+    if sent.failed:
+        log.warning("status notification for %s failed: %s %s", report.reference, sent.error_code, sent.error)
         return False
     return True
