@@ -35,12 +35,15 @@ def sentinel_services(make_settings, db, sentinels):
 
 
 def test_settings_read_the_sentinel_list():
-    from bot.settings import Settings
+    from bot.settings import Settings, SettingsError
 
     settings = Settings.from_env({"REDIS_SENTINELS": "10.0.0.1:26379, 10.0.0.2:26380",
                                   "REDIS_SENTINEL_SERVICE": "line"})
     assert settings.redis_sentinels == ("10.0.0.1:26379", "10.0.0.2:26380")
     assert settings.redis_sentinel_service == "line"
+    with pytest.raises(SettingsError) as refused:  # production: Sentinels stand for REDIS_URL
+        Settings.from_env({"STREETLINE_ENV": "production", "REDIS_SENTINELS": "10.0.0.1:26379"})
+    assert "REDIS_URL" not in str(refused.value) and "TWILIO_ACCOUNT_SID" in str(refused.value)
 
 
 def test_a_primary_failover_during_traffic_loses_no_message(sentinel_services, sentinels):
