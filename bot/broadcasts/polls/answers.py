@@ -1,0 +1,83 @@
+"""What the line needs of polls: which poll a member was sent, what they answered, and storing an answer
+(one row per member per question per version: answering again overwrites it, so each member counts once).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from bot.models import BroadcastRecipient, InboundMessage, Poll, PollAnswer, PollVersion, utcnow
+
+R = BroadcastRecipient
+REACHED = ("sending", "sent", "delivered", "read")  # a reply proves it arrived, whatever the callbacks said
+
+
+@dataclass(frozen=True)
+class Participation:
+    poll_id: int
+    version_id: int
+    questions: list
+    language: str  # the language the member was asked in
+    asked_at: datetime | None
+    answered: frozenset[int]  # question indices answered
+
+
+def participation(services, contact_id: int, poll_ids: list[int]) -> Participation | None:
+    """The newest version of these polls whose broadcast reached this contact, with their answers."""
+    if not poll_ids:
+        return None
+    with services.engine.connect() as conn:
+        row = conn.execute(
+            select(PollVersion.poll_id, PollVersion.id, PollVersion.questions, R.language, R.sent_at)
+            .join(R, R.broadcast_id == PollVersion.broadcast_id)
+            .where(PollVersion.poll_id.in_(poll_ids), R.contact_id == contact_id, R.state.in_(REACHED))
+            .order_by(PollVersion.id.desc()).limit(1)).first()
+        if row is None:
+            return None
+        answered = conn.scalars(select(PollAnswer.question).where(PollAnswer.version_id == row.id,
+                                                                  PollAnswer.contact_id == contact_id)).all()
+    return Participation(row.poll_id, row.id, row.questions, row.language, row.sent_at, frozenset(answered))
+
+
+def record(services, p: Participation, question: int, contact_id: int, option: str | None, text: str | None,
+           channel: str, inbound_sid: str | None) -> bool:
+    """Store (or change) an answer; True when it changed an earlier one."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    now = utcnow()
+    inbound = select(InboundMessage.id).where(InboundMessage.provider_sid == inbound_sid).scalar_subquery()
+    values = dict(poll_id=p.poll_id, version_id=p.version_id, question=question, contact_id=contact_id,
+                  option=option, text=(text or "")[:1000] or None, channel=channel, language=p.language,
+                  inbound_message_id=inbound, changes=0, answered_at=now)
+    with services.engine.begin() as conn:
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        stmt = dialect.insert(PollAnswer).values(**values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["version_id", "question", "contact_id"],
+            set_=dict(option=stmt.excluded.option, text=stmt.excluded.text, channel=stmt.excluded.channel,
+                      inbound_message_id=stmt.excluded.inbound_message_id, answered_at=now,
+                      changes=PollAnswer.changes + 1)).returning(PollAnswer.changes)
+        return bool(conn.execute(stmt).scalar())
+
+
+def since(services, contact_id: int, after: datetime | None, sid: str) -> bool:
+    """Whether the contact wrote something (other than this message) after `after`: a form that was
+    under way when the question came took those messages."""
+    if after is None:
+        return False
+    with services.engine.connect() as conn:
+        return conn.execute(select(InboundMessage.id).where(
+            InboundMessage.contact_id == contact_id, InboundMessage.received_at > after,
+            InboundMessage.provider_sid != sid).limit(1)).first() is not None
+
+
+def last_answered(services, organization: str, contact_id: int) -> tuple[int, int] | None:
+    """(poll id, version id) of the newest poll this contact answered (for RESULTS)."""
+    with services.engine.connect() as conn:
+        row = conn.execute(select(PollAnswer.poll_id, PollAnswer.version_id)
+                           .join(Poll, Poll.id == PollAnswer.poll_id)
+                           .where(PollAnswer.contact_id == contact_id, Poll.organization == organization)
+                           .order_by(PollAnswer.answered_at.desc()).limit(1)).first()
+    return (row.poll_id, row.version_id) if row else None
