@@ -202,6 +202,9 @@ class NluClient:
                 return result
         return None
 
+    def _post_parse(self, backend: Backend, text: str) -> dict:
+        return backend.post_parse(text)
+
     def _parse_on(self, backend: Backend, text: str, org: str | None) -> NluResult | None:
         try:
             fp = backend.fingerprint(self.status_refresh)
@@ -210,7 +213,7 @@ class NluClient:
             if cached is not None:
                 backend.breaker.success()
                 return cached
-            data = backend.post_parse(text)
+            data = self._post_parse(backend, text)
         except (http.client.HTTPException, OSError, ValueError, RasaError) as exc:
             backend.breaker.failure()
             log.info("nlu: Rasa at %s unavailable (%s)", backend.url, exc)
