@@ -8,9 +8,14 @@
     send_broadcast(services, bid)   # recipient rows (one INSERT ... SELECT) + RQ drain jobs on "broadcasts"
 
 Modules: validate (the one validator of a draft, for the pages, the API, the CLI and the service), errors,
-audience (segment -> SELECT), service (life cycle, progress), sending (RQ jobs, claim, send,
-write back, reconcile), ratelimit (Redis token bucket, Lua), status (delivery callbacks), config.
+audience (segment -> SELECT), service (life cycle, progress), sending (the RQ drain job: claim, send,
+write back), job (Job, Row, Outcome, the message of one row), writeback (claim and write back in the
+database), reconcile (rows in doubt against the provider's list), process (heartbeat, thread pool),
+ratelimit (Redis token bucket, Lua), status (delivery callbacks), sweeper, config, announce, once.
 Workers: `python -m bot.cli broadcast worker` (an RQ SimpleWorker on the broadcasts queue).
+
+May import: bot core (settings, services, db, models, messages, phones), the bot.providers facade,
+content/. Imported by bot.line (an organizer's SMS command), bot.desk, webhooks/ and the CLI.
 """
 from bot.broadcasts.audience import Segment, SegmentError
 from bot.broadcasts.errors import BroadcastError, Invalid, NotFound
@@ -30,6 +35,6 @@ __all__ = ["BroadcastError", "Invalid", "NotFound", "Segment", "SegmentError", "
 
 
 def reconcile(services, broadcast_id: int, *, force: bool = False) -> dict:
-    from bot.broadcasts.sending import reconcile as _reconcile
+    from bot.broadcasts.reconcile import reconcile as _reconcile
 
     return _reconcile(services, broadcast_id, force=force)

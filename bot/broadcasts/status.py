@@ -1,6 +1,6 @@
 """Delivery status callbacks for broadcast recipients (called from bot/line/delivery.py in the same
 transaction that stores the event). A status only moves forward; callbacks that arrive before the
-worker wrote the SID back are caught up from status_events when it does (see sending.flush)."""
+worker wrote the SID back are caught up from status_events when it does (see writeback.flush)."""
 from __future__ import annotations
 
 from sqlalchemy import insert, select, update

@@ -9,7 +9,11 @@ from collections import Counter
 from sqlalchemy import select, update
 
 from bot.broadcasts import cancel, create_broadcast, pause, progress, resume, send_broadcast
-from bot.broadcasts.sending import PROCESS, Job, _load, build_message, claim, drain, reconcile
+from bot.broadcasts.job import Job, build_message, load_broadcast
+from bot.broadcasts.process import PROCESS
+from bot.broadcasts.reconcile import reconcile
+from bot.broadcasts.sending import drain
+from bot.broadcasts.writeback import claim
 from bot.line.delivery import record_status
 from bot.models import BroadcastRecipient, Contact, InvalidNumber, OutboundMessage
 
@@ -172,9 +176,10 @@ def test_callbacks_out_of_order_and_before_the_write_back(bservices, people, sta
     cfg = bservices.broadcast_config
     rows = claim(bservices, bid2, 10, PROCESS.ensure(bservices, cfg).worker_id)
     row = next(r for r in rows if r.contact_id == d)
-    from bot.broadcasts.sending import Outcome, flush
+    from bot.broadcasts.job import Outcome
+    from bot.broadcasts.writeback import flush
 
-    job = Job(bservices, cfg, _load(bservices, bid2), None)
+    job = Job(bservices, cfg, load_broadcast(bservices, bid2), None)
     message, body, segs, enc = build_message(job, row, "text")
     result = bservices.sender.send(message)
     record_status(bservices, result.sid, "delivered")
@@ -231,7 +236,7 @@ def test_crash_between_the_provider_and_the_database_is_reconciled(bservices, pe
 
     cfg = bservices.broadcast_config
     rows = claim(bservices, bid, 100, "dead-host:4242:deadbeef")  # no heartbeat: its owner is gone
-    job = Job(bservices, cfg, _load(bservices, bid), None)
+    job = Job(bservices, cfg, load_broadcast(bservices, bid), None)
     for row in rows[:3] + rows[-1:]:
         bservices.sender.send(build_message(job, row, row.mode)[0])
     assert len(standin.messages) == 4
