@@ -1,4 +1,4 @@
-"""The phone simulator's side of the line (no Flask): simulated phone numbers, Twilio-format signed
+"""The phone simulator's side of the line (no Flask): simulated phone numbers, provider-format signed
 forms, and reading what the line sent to a simulated phone.
 
 A simulated phone is an ordinary number in a reserved test range of the organization's country
@@ -27,24 +27,21 @@ from __future__ import annotations
 
 import json
 import secrets
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from xml.etree import ElementTree
 
 import phonenumbers
 from sqlalchemy import func, select
-from twilio.request_validator import RequestValidator
 
 from bot.messages import MAX_BODY
+from bot.providers import simulated_phone
 from bot.models import Contact, InboundMessage, OutboundMessage, OrganizationNumber
 from bot.phones import to_e164
 from content.sms import non_gsm7_chars, segment_info, split_segments
 
-WEBHOOK_PATH = "/webhooks/twilio/messages"
+WEBHOOK_PATH = simulated_phone.WEBHOOK_PATH
 CHANNELS = ("sms", "whatsapp")
-# AccountSid of simulated traffic when no Twilio account is configured ("SIMULATOR" spelled in hex-ish).
-SIMULATOR_ACCOUNT = "AC" + "51" * 16
+SIMULATOR_ACCOUNT = simulated_phone.SIMULATOR_ACCOUNT
 PROFILE_MAX = 60
 HISTORY_LIMIT = 100
 PUSHED_LIMIT = 50
@@ -182,49 +179,16 @@ def location_of(catalog, org_slug: str, *, place_id: str | None = None, latitude
     return Location(lat, lon, None, label)
 
 
-def new_sid() -> str:
-    return "SM" + uuid.uuid4().hex
-
-
 def build_form(*, channel: str, phone: str, to: str, body: str, account_sid: str | None = None,
                profile_name: str | None = None, location: Location | None = None,
                media: list[tuple[str, str]] = ()) -> dict:
-    """The form Twilio posts for one inbound message (the fields bot/providers/twilio/form.py reads)."""
+    """The form the provider posts for one inbound message from this phone."""
     if channel not in CHANNELS:
         raise SimulatorError("channel must be sms or whatsapp")
-    form = {
-        "MessageSid": (sid := new_sid()),
-        "SmsMessageSid": sid,
-        "SmsSid": sid,
-        "AccountSid": account_sid or SIMULATOR_ACCOUNT,
-        "From": address(phone, channel),
-        "To": address(to, channel),
-        "Body": body,
-        "NumMedia": str(len(media)),
-        "NumSegments": str(max(1, segment_info(body).segments)) if channel == "sms" else "1",
-        "SmsStatus": "received",
-        "ApiVersion": "2010-04-01",
-    }
-    for n, (url, content_type) in enumerate(media):
-        form[f"MediaUrl{n}"] = url
-        form[f"MediaContentType{n}"] = content_type
-    if channel == "whatsapp":
-        form["WaId"] = phone.lstrip("+")
-        if profile_name:
-            form["ProfileName"] = profile_name
-        if location is not None:
-            form["Latitude"] = repr(location.latitude)
-            form["Longitude"] = repr(location.longitude)
-            if location.address:
-                form["Address"] = location.address
-            if location.label:
-                form["Label"] = location.label
-            form["MessageType"] = "location"
-        elif media:
-            form["MessageType"] = "image"
-        else:
-            form["MessageType"] = "text"
-    return form
+    where = {} if location is None else {"latitude": location.latitude, "longitude": location.longitude,
+                                         "place_address": location.address, "label": location.label}
+    return simulated_phone.build_form(channel=channel, phone=phone, to=to, body=body, account_sid=account_sid,
+                                      profile_name=profile_name, media=media, **where)
 
 
 def check_body(body: str, channel: str, has_attachment: bool) -> str:
@@ -237,25 +201,17 @@ def check_body(body: str, channel: str, has_attachment: bool) -> str:
 
 
 def signed_url(settings, path: str = WEBHOOK_PATH) -> str:
-    return settings.public_base_url.rstrip("/") + path
+    return simulated_phone.signed_url(settings, path)
 
 
 def sign(settings, form: dict, path: str = WEBHOOK_PATH) -> str:
-    """X-Twilio-Signature for `form` posted to PUBLIC_BASE_URL + path, with the app's auth token."""
-    return RequestValidator(settings.twilio_auth_token).compute_signature(signed_url(settings, path), form)
+    """The provider's signature for `form` posted to PUBLIC_BASE_URL + path, with the app's secret."""
+    return simulated_phone.sign(settings, form, path)
 
 
 def parse_twiml(xml: str) -> list[str]:
-    """The texts of a TwiML <Response>'s <Message> elements."""
-    try:
-        root = ElementTree.fromstring(xml.encode("utf-8") if isinstance(xml, str) else xml)
-    except ElementTree.ParseError:
-        return []
-    texts = []
-    for message in root.iter("Message"):
-        body = message.find("Body")
-        texts.append("".join((body if body is not None else message).itertext()))
-    return texts
+    """The texts of the line's answer to a simulated message."""
+    return simulated_phone.parse_twiml(xml)
 
 
 # --------------------------------------------------------------------------- what a phone shows

@@ -5,8 +5,10 @@ table, the status-callback URL, media fetching with credentials and the WhatsApp
 here. The rest of bot/ sees only the provider-neutral types in bot.messages; a second provider is one more
 module in this room.
 
-May import: bot core only (settings, messages, phones, models). Imported by bot.services (to build the
-sender), webhooks/ (to parse requests) and nothing else in bot/.
+May import: bot core only (settings, messages, phones, models) and content/. This module is the facade
+every room may import (build_sender, the WhatsApp window, media fetching, error reasons, the simulated
+phone); the provider modules themselves (bot.providers.twilio.*, and the twilio package) only this room
+and the webhook doors webhooks/twilio.py and webhooks/signature.py.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from datetime import datetime, timedelta, timezone
 from bot.messages import Sender
 from bot.providers.outbox import OutboxSender
 from bot.providers.twilio import media_fetch as media  # noqa: F401  media.check / media.open_media / media.Refused
+from bot.providers.twilio import phone as simulated_phone  # noqa: F401  the phone simulator's forms
 from bot.providers.twilio.errors import is_permanent, reason_for  # noqa: F401  the error-code table (bot.messages)
 from bot.settings import Settings
 
