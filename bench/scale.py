@@ -142,9 +142,10 @@ def main(argv: list[str] | None = None) -> int:
             log(f"{args.web} web instances on ports {[w.port for w in webs]}, {args.broadcast_workers} broadcast "
                 f"workers + 1 worker; {args.recipients} recipients seeded")
             from bot import broadcasts
-            from bot.broadcasts.sending import worker_services
+            from bot.broadcasts.config import config_for
+            from bot.services import build_services
 
-            services = worker_services()
+            services = build_services(nlu=False)  # as a broadcast worker builds them
             time.sleep(2.0)  # workers import and connect
             run = uuid.uuid4().hex[:12]
             per_web = int(600 * (args.seconds or args.recipients / args.rate)) + 500  # more than gets sent
@@ -169,7 +170,8 @@ def main(argv: list[str] | None = None) -> int:
             [t.join() for t in threads]
             cpu = meter.stop()
             metered_s = time.monotonic() - metered_at
-            per_worker = jobs_per_worker(services, broadcasts.service.config_for(services).queue)
+            per_worker = jobs_per_worker(services, config_for(services).queue)
+            services.close()
         finally:
             for web in webs:
                 web.stop()
