@@ -20,6 +20,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     from webhooks import api, broadcasts_api, dashboard, errors, headers, health, inputs, reports_api, twilio
 
+    from webhooks import polls_api
+
     inputs.init_app(app)
     headers.init_app(app)
 

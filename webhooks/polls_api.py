@@ -1,0 +1,110 @@
+"""Organizers' polls API (/api/v1/polls), bearer-token auth scoped to g.organization (issue 15).
+
+POST   /api/v1/polls                   {name, segment, questions, template?, opens_at?, closes_at?, send?} -> 201
+GET    /api/v1/polls                   the organization's polls, newest first
+POST   /api/v1/polls/<id>/send         ask the first question through a broadcast; the poll opens
+POST   /api/v1/polls/<id>/close        no more answers
+GET    /api/v1/polls/<id>/results      counts and shares per option, by market, trade, language, channel
+GET    /api/v1/polls/<id>/results.csv  the same, anonymised, small counts suppressed ("<5")
+
+Drafts go through bot.broadcasts.polls.validate, as the page and the SMS command do (400 {error, field}).
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+
+from bot import broadcasts
+from bot.broadcasts import polls
+from bot.desk import suppression
+from webhooks.auth import token_required
+
+bp = Blueprint("polls_api", __name__, url_prefix="/api/v1/polls")
+
+
+def _services():
+    return current_app.extensions["streetline"]
+
+
+@bp.errorhandler(broadcasts.BroadcastError)
+def _bad(exc):
+    field = getattr(exc, "field", None)
+    return jsonify(error=str(exc), status=400, **({"field": field} if field else {})), 400
+
+
+@bp.errorhandler(broadcasts.NotFound)
+def _missing(exc):
+    return jsonify(error=str(exc), status=404), 404
+
+
+@bp.post("")
+@token_required
+def create():
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise broadcasts.BroadcastError("send a JSON object")
+    if data.get("send") is not None and not isinstance(data["send"], bool):
+        raise broadcasts.Invalid("send", "send", "send must be true or false")
+    fields = {k: v for k, v in data.items() if k != "send"}
+    unknown = sorted(set(fields) - {"name", "segment", "questions", "template", "opens_at", "closes_at"})
+    if unknown:
+        raise broadcasts.Invalid("poll", "unknown_fields", f"unknown field(s): {', '.join(unknown)}")
+    services = _services()
+    pid = polls.create_poll(services, g.organization, fields, created_by="api")
+    body = {"id": pid}
+    if data.get("send"):
+        body["send"] = polls.send_poll(services, pid, g.organization)
+    body["poll"] = polls.results(services, pid, g.organization)
+    return jsonify(body), 201, {"Location": f"/api/v1/polls/{pid}/results"}
+
+
+@bp.get("")
+@token_required
+def index():
+    return jsonify(polls=polls.list_polls(_services(), g.organization))
+
+
+@bp.post("/<int:pid>/send")
+@token_required
+def send(pid: int):
+    return jsonify(polls.send_poll(_services(), pid, g.organization))
+
+
+@bp.post("/<int:pid>/close")
+@token_required
+def close(pid: int):
+    polls.close_poll(_services(), pid, g.organization)
+    return jsonify(polls.results(_services(), pid, g.organization))
+
+
+@bp.get("/<int:pid>/results")
+@token_required
+def results(pid: int):
+    return jsonify(polls.results(_services(), pid, g.organization))
+
+
+@bp.get("/<int:pid>/results.csv")
+@token_required
+def results_csv(pid: int):
+    services = _services()
+    return Response(csv_text(polls.results(services, pid, g.organization), services.settings.suppress_below),
+                    mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename=poll-{pid}.csv"})
+
+
+def csv_text(result: dict, k: int) -> str:
+    """One line per question, breakdown, group and option; no member is named, and a line's small counts
+    show as "<K" (with the next smallest hidden too, so the total does not give it away)."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["question", "breakdown", "group", "option", "count"])
+    for q in result["questions"]:
+        lines = [("all", "all", q["options"])]
+        lines += [(name, key, group["options"]) for name, groups in q["by"].items() for key, group in groups.items()]
+        for name, key, options in lines:
+            counts = [o["count"] for o in options]
+            hidden = suppression.hide_line(counts, k)
+            for o, n, h in zip(options, counts, hidden):
+                writer.writerow([q["index"] + 1, name, key, o["option"], suppression.show(n, k, h)])
+    return out.getvalue()
