@@ -67,8 +67,23 @@ class SendResult:
     retryable: bool = False
 
 
+@dataclass(frozen=True)
+class SentMessage:
+    """A message the provider holds as sent by us (for reconciling a send whose answer was lost)."""
+    sid: str
+    created_at: datetime | None
+    body: str
+
+
 class Sender(Protocol):
+    # False when one client must not be shared between threads (a broadcast worker makes one per thread)
+    thread_safe: bool
+
     def send(self, message: Outgoing) -> SendResult: ...
+
+    def sent_to(self, to: str, from_: str, limit: int = 100) -> list[SentMessage]:
+        """Messages the provider has from `from_` to `to`, newest first."""
+        ...
 
     def close(self) -> None: ...
 

@@ -6,14 +6,17 @@ import json
 import os
 import threading
 import uuid
+from datetime import datetime
 from pathlib import Path
 
-from bot.messages import Outgoing, SendResult
+from bot.messages import Outgoing, SendResult, SentMessage
 from bot.models import utcnow
 
 
 class OutboxSender:
     """Writes each message as one JSON line; `make chat` and the simulator read it back."""
+
+    thread_safe = True
 
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -47,3 +50,7 @@ class OutboxSender:
         with open(self.path, encoding="utf-8") as fh:
             rows = [json.loads(line) for line in fh if line.strip()]
         return [r for r in rows if to is None or r["to"] == to]
+
+    def sent_to(self, to: str, from_: str, limit: int = 100) -> list[SentMessage]:
+        rows = [r for r in self.read(to=to) if r.get("from") == from_]
+        return [SentMessage(r["sid"], datetime.fromisoformat(r["at"]), r["body"]) for r in reversed(rows)][:limit]

@@ -91,3 +91,16 @@ def test_outbox_sender_appends_one_line_per_message(tmp_path):
     [line] = outbox.read(to="+254711000007")
     assert (line["sid"], line["body"]) == (first.sid, "Soko la Gikomba limefungwa")
     assert len(outbox.read()) == 2
+
+
+def test_both_providers_list_what_they_hold_newest_first(twilio, sender, tmp_path):
+    # What a broadcast worker reconciles against when a send's answer was lost.
+    outbox = OutboxSender(tmp_path / "outbox.jsonl")
+    for provider in (sender, outbox):
+        first = provider.send(Outgoing(to="+254711000009", from_="+254709990001", body="first"))
+        second = provider.send(Outgoing(to="+254711000009", from_="+254709990001", body="second"))
+        provider.send(Outgoing(to="+254711000010", from_="+254709990001", body="someone else"))
+        held = provider.sent_to("+254711000009", "+254709990001")
+        assert [(m.sid, m.body) for m in held] == [(second.sid, "second"), (first.sid, "first")]
+        assert all(m.created_at is not None and m.created_at.tzinfo is not None for m in held)
+    assert (sender.thread_safe, outbox.thread_safe) == (False, True)

@@ -3,12 +3,13 @@ TWILIO_API_BASE_URL is set). Every message asks for status callbacks at one URL,
 from __future__ import annotations
 
 import json
+from datetime import timezone
 
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from bot.messages import Outgoing, SendResult
+from bot.messages import Outgoing, SendResult, SentMessage
 from bot.settings import Settings
 
 TWILIO_API = "https://api.twilio.com"
@@ -35,6 +36,8 @@ def _retryable(exc: TwilioException) -> bool:
 
 
 class TwilioSender:
+    thread_safe = False  # twilio-python's client keeps one requests session
+
     def __init__(self, account_sid: str, auth_token: str, *, base_url: str | None = None, timeout: float = 10.0,
                  status_callback: str | None = None):
         http = LocalApiHttpClient(base_url, timeout) if base_url else TwilioHttpClient(timeout=timeout)
@@ -60,6 +63,15 @@ class TwilioSender:
         except (TwilioException, OSError) as exc:
             return SendResult(None, "failed", None, str(exc), True)
         return SendResult(created.sid, created.status or "queued", created.error_code, created.error_message)
+
+    def sent_to(self, to: str, from_: str, limit: int = 100) -> list[SentMessage]:
+        found = []
+        for m in self.client.messages.list(to=to, from_=from_, limit=limit, page_size=min(limit, 1000)):
+            created = m.date_created
+            if created is not None and created.tzinfo is None:
+                created = created.replace(tzinfo=timezone.utc)
+            found.append(SentMessage(m.sid, created, m.body or ""))
+        return found
 
     def close(self) -> None:
         session = getattr(self.client.http_client, "session", None)
