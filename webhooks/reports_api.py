@@ -19,7 +19,7 @@ def _error(status: int, message: str):
 @token_required
 def list_reports():
     try:
-        query = report_list.ListQuery.parse(request.args)
+        query = report_list.ListQuery.parse(request.args, current_app.extensions["streetline"].catalog)
     except FilterError as exc:
         return _error(400, str(exc))
     services = current_app.extensions["streetline"]

@@ -60,7 +60,7 @@ class ReportFilters:
             raise FilterError(f"search for at most {SEARCH_MAX} characters")
         cluster = _number(args, "cluster", "cluster must be a cluster number from the reports page", 999_999_999)
         page = _number(args, "page", "page must be a whole number from 1", PAGE_MAX) or 1
-        return cls(status_of(args), category_of(args), market, date_from, date_to, q, cluster, page)
+        return cls(status_of(args), category_of(args, catalog), market, date_from, date_to, q, cluster, page)
 
     def with_range(self, date_from: date | None, date_to: date | None) -> ReportFilters:
         return replace(self, date_from=date_from, date_to=date_to)
@@ -132,11 +132,11 @@ def status_of(args: Mapping) -> str | None:
     return status
 
 
-def category_of(args: Mapping) -> str | None:
+def category_of(args: Mapping, catalog) -> str | None:
     category = _text(args, "category")
-    if category is not None and category not in reports.CATEGORIES:
+    if category is not None and category not in catalog.categories():
         raise FilterError(f"unknown category “{category[:40]}”; category must be one of "
-                          f"{', '.join(reports.CATEGORIES)}")
+                          f"{', '.join(catalog.categories())}")
     return category
 
 

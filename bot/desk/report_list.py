@@ -30,9 +30,9 @@ class ListQuery:
     per_page: int = 50
 
     @classmethod
-    def parse(cls, args: Mapping) -> ListQuery:
+    def parse(cls, args: Mapping, catalog) -> ListQuery:
         """Raises FilterError with the message the API answers 400 with."""
-        status, category = status_of(args), category_of(args)
+        status, category = status_of(args), category_of(args, catalog)
         try:
             since = _since(args["since"]) if args.get("since") else None
         except ValueError:

@@ -13,7 +13,6 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 
 from bot.desk.accounts import audit, audit_log
-from bot.line.members import TRADES
 from bot.models import Contact, Member, Report
 
 PER_PAGE = 50
@@ -94,8 +93,8 @@ def parse_filters(catalog, organization: str, args) -> Filters:
     if len(q) > MAX_QUERY:
         raise RosterError(f"The search is too long (at most {MAX_QUERY} characters).")
     trade = args.get("trade") or None
-    if trade is not None and trade not in TRADES:
-        raise RosterError(f"Unknown trade {trade!r}: use one of {', '.join(TRADES)}.")
+    if trade is not None and trade not in catalog.trades():
+        raise RosterError(f"Unknown trade {trade!r}: use one of {', '.join(catalog.trades())}.")
     place_id = args.get("market") or None
     if place_id not in (None, "none") and place_id not in {p.id for p in catalog.places(organization)}:
         raise RosterError("Unknown market: pick one from the list.")
@@ -241,4 +240,4 @@ def recent_reveals(services, organization: str, limit: int = 50) -> list[dict]:
 
 
 __all__ = ["Filters", "MemberRow", "Page", "RosterError", "parse_filters", "search", "get_member",
-           "member_reports", "counts_by_place", "reveal", "recent_reveals", "PER_PAGE", "TRADES"]
+           "member_reports", "counts_by_place", "reveal", "recent_reveals", "PER_PAGE"]

@@ -18,9 +18,7 @@ from sqlalchemy import func, select
 from bot.desk import suppression
 from bot.desk.filters import FilterError, ReportFilters, check_range, start_of_day
 from bot.line.answers import dates
-from bot.line.members import TRADES
 from bot.models import Member, Report
-from bot.line.reports import CATEGORIES
 
 # The charts page shows at most this many days at once (a weekly chart of 5 years is 260 bars).
 MAX_CHART_DAYS = 5 * 366
@@ -201,7 +199,7 @@ def figures(services, org: str, filters: ReportFilters, lang: str = "en", *, k: 
         members_place = dict(session.execute(select(Member.place_id, func.count()).where(*member_where)
                                              .group_by(Member.place_id)).all())
 
-    categories = list(CATEGORIES) + sorted(set(by_cat) - set(CATEGORIES))
+    categories = list(catalog.categories()) + sorted(set(by_cat) - set(catalog.categories()))
     category_series = Series(categories, [category_label(c) for c in categories],
                              [by_cat.get(c, 0) for c in categories], k)
 
@@ -219,8 +217,8 @@ def figures(services, org: str, filters: ReportFilters, lang: str = "en", *, k: 
     category_totals = dict(zip(category_series.keys, category_series.shown))
     by_week = Weekly(weeks, shown, counts, k, {c: category_totals[c] for c in shown})
 
-    trades = list(TRADES) + sorted(set(by_trade) - set(TRADES))
-    trades = [t for t in trades if by_trade.get(t)] or list(TRADES)
+    trades = list(catalog.trades()) + sorted(set(by_trade) - set(catalog.trades()))
+    trades = [t for t in trades if by_trade.get(t)] or list(catalog.trades())
     reports, members = sum(by_cat.values()), sum(by_trade.values())
     return Figures(
         filters=filters,

@@ -14,7 +14,6 @@ from bot.models import Member, utcnow
 
 # The consent text is content key f"consent.{CONSENT_VERSION}"; a new wording is a new key and version.
 CONSENT_VERSION = "v1"
-TRADES = ("vendor", "waste_picker", "porter", "other")
 FIELDS = ("name", "trade", "city", "place_id", "place_text", "language")
 
 

@@ -13,7 +13,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 
 from bot.desk import exports, stats
 from bot.desk.filters import FilterError, ReportFilters
-from bot.line.reports import CATEGORIES, STATUSES
+from bot.line.reports import STATUSES
 from webhooks.dashboard.auth import admin_required, login_required
 from webhooks.dashboard import i18n
 from webhooks.dashboard.common import current_services
@@ -72,9 +72,10 @@ def index():
     filters = _chart_filters()
     figures = stats.figures(services, org, filters)
     return render_template("dashboard/data/index.html", figures=figures, filters=filters,
-                           query=filters.as_dict(), places=_places(services, org), categories=CATEGORIES,
-                           statuses=STATUSES, formats=exports.FORMATS, category_label=i18n.category_label,
-                           row_label=row_label, figures_json=translated(figures.json()))
+                           query=filters.as_dict(), places=_places(services, org),
+                           categories=services.catalog.categories(), statuses=STATUSES, formats=exports.FORMATS,
+                           category_label=i18n.category_label, row_label=row_label,
+                           figures_json=translated(figures.json()))
 
 
 @bp.get("/figures.json")

@@ -47,7 +47,7 @@ def index():
     page = roster.search(services, org.slug, filters, per_page=roster.PER_PAGE)
     markets = sorted(services.catalog.places(org.slug), key=lambda p: p.name(org.default_language))
     body = render_template("dashboard/members/index.html", page=page, filters=filters, error=error,
-                           trades=roster.TRADES, markets=markets, languages=org.languages)
+                           trades=services.catalog.trades(), markets=markets, languages=org.languages)
     return _no_store(current_app.make_response((body, 400 if error else 200)))
 
 

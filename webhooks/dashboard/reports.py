@@ -26,7 +26,7 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 def _common(**extra) -> dict:
     catalog = current_services().catalog
-    return {"statuses": reports.STATUSES, "categories": reports.CATEGORIES,
+    return {"statuses": reports.STATUSES, "categories": catalog.categories(),
             "places": place_options(catalog, g.account.organization),
             "category_label": i18n.category_label, "status_label": i18n.status_label, **extra}
 
