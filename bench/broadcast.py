@@ -162,11 +162,11 @@ def main() -> int:
             from rq import Queue
 
             from bot import broadcasts
-            from bot.broadcasts.sending import worker_services
+            from bot.services import build_services
             from bot.models import BroadcastRecipient as R
             from sqlalchemy import func, select
 
-            services = worker_services()
+            services = build_services(nlu=False)  # as a broadcast worker builds them
             time.sleep(2.0)  # workers import and connect
             for name, org, market, n, rate, kill in SCENARIOS:
                 bid = broadcasts.create_broadcast(

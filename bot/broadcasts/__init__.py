@@ -12,7 +12,8 @@ audience (segment -> SELECT), service (life cycle, progress), sending (the RQ dr
 write back), job (Job, Row, Outcome, the message of one row), writeback (claim and write back in the
 database), reconcile (rows in doubt against the provider's list), process (heartbeat, thread pool),
 ratelimit (Redis token bucket, Lua), status (delivery callbacks), sweeper, config, announce, once.
-Workers: `python -m bot.cli broadcast worker` (an RQ SimpleWorker on the broadcasts queue).
+Workers: `python -m bot.cli broadcast worker` (worker.py: an RQ SimpleWorker on the broadcasts queue that
+builds the services once at start and hands them to every drain job; jobs carry a broadcast id).
 
 May import: bot core (settings, services, db, models, messages, phones), the bot.providers facade,
 content/. Imported by bot.line (an organizer's SMS command), bot.desk, webhooks/ and the CLI.

@@ -8,12 +8,7 @@ import time
 
 import click
 
-
-def _services():
-    from bot.services import build_services
-    from bot.settings import Settings
-
-    return build_services(Settings.from_env())
+from bot.services import for_command
 
 
 def _fail(exc: Exception):
@@ -72,7 +67,7 @@ def create(organization, texts, markets, cities, trades, languages, channels, re
     if channels:
         segment["channels"] = list(channels)
     template = {"content_sid": content_sid, "variables": pairs(variables, "--var")} if content_sid else None
-    services = _services()
+    services = for_command()
     try:
         bid = broadcasts.create_broadcast(services, organization, segment, pairs(texts, "--text"), template,
                                           created_by=created_by, name=name, rate=rate, rate_unit=rate_unit)
@@ -83,8 +78,6 @@ def create(organization, texts, markets, cities, trades, languages, channels, re
             click.echo(f"sending to {sent['recipients']} recipient rows: python -m bot.cli broadcast status {bid} --watch")
     except (broadcasts.BroadcastError, broadcasts.NotFound) as exc:
         _fail(exc)
-    finally:
-        services.close()
 
 
 @broadcast.command("preview")
@@ -92,18 +85,16 @@ def create(organization, texts, markets, cities, trades, languages, channels, re
 def preview_cmd(broadcast_id):
     """Recipients per channel and language, and the cost in SMS segments."""
     from bot import broadcasts
-    services = _services()
+    services = for_command()
     try:
         _print_preview(broadcasts.preview(services, broadcast_id))
     except (broadcasts.BroadcastError, broadcasts.NotFound) as exc:
         _fail(exc)
-    finally:
-        services.close()
 
 
 def _action(name: str, broadcast_id: int, **kw) -> None:
     from bot import broadcasts
-    services = _services()
+    services = for_command()
     try:
         result = getattr(broadcasts, name)(services, broadcast_id, **kw)
         p = broadcasts.progress(services, broadcast_id)
@@ -111,8 +102,6 @@ def _action(name: str, broadcast_id: int, **kw) -> None:
         click.echo(f"broadcast {broadcast_id}: {p['state']}{extra}")
     except (broadcasts.BroadcastError, broadcasts.NotFound) as exc:
         _fail(exc)
-    finally:
-        services.close()
 
 
 @broadcast.command("send")
@@ -149,13 +138,10 @@ def reconcile_cmd(broadcast_id, force):
     from bot import broadcasts
     from bot.broadcasts.service import wake
 
-    services = _services()
-    try:
-        click.echo(json.dumps(broadcasts.reconcile(services, broadcast_id, force=force)))
-        if broadcasts.progress(services, broadcast_id)["state"] == "sending" and services.redis is not None:
-            wake(services, broadcast_id)
-    finally:
-        services.close()
+    services = for_command()
+    click.echo(json.dumps(broadcasts.reconcile(services, broadcast_id, force=force)))
+    if broadcasts.progress(services, broadcast_id)["state"] == "sending" and services.redis is not None:
+        wake(services, broadcast_id)
 
 
 def _bar(p: dict, width: int = 30) -> str:
@@ -175,7 +161,7 @@ def _bar(p: dict, width: int = 30) -> str:
 def status_cmd(broadcast_id, watch, interval, as_json):
     """Progress: queued, sent, delivered, failed, skipped, with reasons."""
     from bot import broadcasts
-    services = _services()
+    services = for_command()
     try:
         while True:
             p = broadcasts.progress(services, broadcast_id)
@@ -195,32 +181,22 @@ def status_cmd(broadcast_id, watch, interval, as_json):
                 click.echo(f"  {reason}: {n}")
     except broadcasts.NotFound as exc:
         _fail(exc)
-    finally:
-        services.close()
 
 
 @broadcast.command("list")
 @click.option("--org", "organization", required=True)
 def list_cmd(organization):
     from bot import broadcasts
-    services = _services()
+    services = for_command()
     for b in broadcasts.list_broadcasts(services, organization):
         click.echo(f"{b['id']:6} {b['state']:10} {b['created_at'][:19]} {b['name']}")
-    services.close()
 
 
 @broadcast.command("worker")
 @click.option("--burst", is_flag=True, help="stop when the queue is empty")
 def worker_cmd(burst):
-    """An RQ worker for the broadcasts queue (no fork per job: connections and clients are reused)."""
-    from rq.worker import SimpleWorker
+    """An RQ worker for the broadcasts queue: services built once at start and handed to every job (no
+    fork per job: connections and clients are reused)."""
+    from bot.broadcasts.worker import run
 
-    from bot.broadcasts import sweeper
-    from bot.broadcasts.config import BroadcastConfig
-    from bot.broadcasts.sending import worker_services
-
-    services = worker_services()
-    if not burst:
-        sweeper.start(services)  # broadcasts whose jobs were all lost get them back
-    worker = SimpleWorker([BroadcastConfig.from_env().queue], connection=services.redis)
-    worker.work(burst=burst, with_scheduler=False)
+    run(burst=burst)

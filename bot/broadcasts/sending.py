@@ -36,37 +36,15 @@ from bot.broadcasts.process import PROCESS
 from bot.broadcasts.ratelimit import RateLimiter
 from bot.broadcasts.reconcile import find_sent, reconcile
 from bot.broadcasts.sweeper import mark_alive
+from bot.broadcasts.worker import current_services
 from bot.broadcasts.writeback import claim, flush
 from bot.messages import delivery_reason
 from bot.models import Broadcast, BroadcastRecipient, utcnow
-from bot.providers import build_sender
 
 log = logging.getLogger(__name__)
 R = BroadcastRecipient
 
 NOT_TAKEN = {"rate_limited", "queue_full"}  # the provider refused before creating anything: safe to retry
-_SERVICES = None
-
-
-def worker_services():
-    """Services for an RQ worker process, built once from the environment (no NLU: not needed here)."""
-    global _SERVICES
-    if _SERVICES is None:
-        from rq import Queue
-        from sqlalchemy.orm import sessionmaker
-
-        from bot.db import build_engine
-        from bot.services import Services, build_redis
-        from bot.settings import Settings
-        from content import load_catalog
-
-        settings = Settings.from_env()
-        engine = build_engine(settings.database_url)
-        redis = build_redis(settings)
-        _SERVICES = Services(settings=settings, engine=engine, db=sessionmaker(engine, expire_on_commit=False),
-                             redis=redis, queue=Queue("default", connection=redis) if redis else None,
-                             catalog=load_catalog(settings.content_dir), nlu=None, sender=build_sender(settings))
-    return _SERVICES
 
 
 def send_one(job: Job, row: Row) -> Outcome:
@@ -136,8 +114,9 @@ _DEFAULT = object()
 
 def drain(broadcast_id: int, *, services=None, budget=_DEFAULT) -> dict:
     """Send a broadcast's queued rows until none are left, the broadcast stops being 'sending', or the
-    time budget is spent (then the job enqueues its successor). Several run side by side."""
-    services = services or worker_services()
+    time budget is spent (then the job enqueues its successor). Several run side by side. In a broadcast
+    worker the services are the worker's, built once at its start (bot/broadcasts/worker.py)."""
+    services = services or current_services()
     cfg = config_for(services)
     budget = cfg.job_seconds if budget is _DEFAULT else budget
     deadline = time.monotonic() + budget if budget else None
