@@ -27,6 +27,7 @@ SHORT: dict[str, list[str]] = {
     "inbound": ["--concurrency", "8", "--duration", "5", "--warmup", "2"],
     "nlu": ["--messages", "150", "--rounds", "1"],
     "organizer": ["--reports", "5000", "--rounds", "1"],
+    "broadcast": ["--scale", "0.1"],
     "outage": ["--rate", "40", "--duration", "20", "--down-at", "5", "--down-for", "5"],
     "scale": ["--recipients", "2000", "--rate", "200"],
 }

@@ -134,8 +134,23 @@ def provider_counts(base_url: str) -> Counter:
     return counts, sids
 
 
+def scale_sizes(argv: list[str]) -> None:
+    """--scale F: every audience F times its size (make bench runs 0.1: the same scenarios, shorter)."""
+    global SCENARIOS, BIG
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="audience sizes times this (default 1)")
+    factor = parser.parse_args(argv).scale
+    SCENARIOS = [(name, org, market, max(100, int(n * factor)), rate, kill)
+                 for name, org, market, n, rate, kill in SCENARIOS]
+    BIG = (BIG[0], max(1000, int(BIG[1] * factor)))
+
+
 def main() -> int:
     from localservers import free_port
+
+    scale_sizes(sys.argv[1:])
 
     t_start = time.monotonic()
     results = {}

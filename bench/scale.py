@@ -90,6 +90,19 @@ class Workers:
             f.close()
 
 
+def ready_by(services, queue_name: str, count: int, timeout: float = 180.0) -> None:
+    """Until `count` workers listen on the queue: a broadcast sent before then would leave the late
+    ones without a drain job (on a busy machine a worker takes tens of seconds to boot)."""
+    from rq import Queue, Worker
+
+    queue = Queue(queue_name, connection=services.redis)
+    deadline = time.monotonic() + timeout
+    while Worker.count(queue=queue) < count:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"only {Worker.count(queue=queue)} of {count} broadcast workers after {timeout}s")
+        time.sleep(0.2)
+
+
 def jobs_per_worker(services, queue_name: str) -> Counter:
     """Drain jobs each broadcast worker ran (RQ keeps the worker's name on every finished job)."""
     from rq import Queue
@@ -146,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
             from bot.services import build_services
 
             services = build_services(nlu=False)  # as a broadcast worker builds them
-            time.sleep(2.0)  # workers import and connect
+            ready_by(services, config_for(services).queue, args.broadcast_workers)
             run = uuid.uuid4().hex[:12]
             per_web = int(600 * (args.seconds or args.recipients / args.rate)) + 500  # more than gets sent
             loads = {w.port: requests_for(run, n * per_web, per_web, f"127.0.0.1:{w.port}") for n, w in enumerate(webs)}
