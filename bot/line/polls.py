@@ -91,7 +91,7 @@ def poll_reply(turn, store, word) -> bool:
     state = _state(turn, open_ids)
     if state.get("poll") is None or state.get("phase") == "left":
         return False
-    if _words(turn, "menu", "greet", "cancel"):  # MENU keeps priority: the poll lets go of this member
+    if _words(turn, "menu", "cancel"):  # MENU keeps priority: the poll lets go of this member
         _leave(turn, state)
         return False
     p = answers.Participation(state["poll"], state["version"], state["questions"], state["language"], None,
@@ -108,6 +108,12 @@ def _first_word_is_command(turn) -> bool:
                                for lang in turn.org.languages)
 
 
+def _carrier_word(turn, body: str) -> bool:
+    """HELP and START (handled before any hook) do not take the member away from the question."""
+    word = keywords.single_word(body or "")
+    return word in keywords.HELP or word in keywords.OPT_IN or word in turn.services.catalog.keywords("help")
+
+
 def _leave(turn, state: dict) -> None:
     state["phase"] = "left"
     _save(turn.services, turn.org.slug, turn.inbound.phone, state)
@@ -121,12 +127,16 @@ def _ask(turn, p, q: int) -> None:
 def _pending(turn, state: dict, p) -> bool:
     q = state["q"]
     at = datetime.fromtimestamp(state["at"], timezone.utc)
-    if answers.since(turn.services, turn.contact.id, at, turn.inbound.sid):
+    if any(not _carrier_word(turn, body) for body in answers.since(turn.services, turn.contact.id, at,
+                                                                    turn.inbound.sid)):
         # The member wrote since the question came (a form took those messages): ask it again now.
         _ask(turn, p, q)
         state["at"] = time.time()
         _save(turn.services, turn.org.slug, turn.inbound.phone, state)
         return True
+    if _words(turn, "greet"):  # a greeting is not an answer: the menu
+        _leave(turn, state)
+        return False
     option = pick(turn, p.questions[q])
     text = turn.inbound.text if option is None else None  # "other" and free answers keep what was typed
     answers.record(turn.services, p, q, turn.contact.id, option, text, turn.channel, turn.inbound.sid)

@@ -10,6 +10,7 @@ NAV = (
     ("members.index", _l("Members")),
     ("markets.index", _l("Markets")),
     ("broadcasts.index", _l("Broadcasts")),
+    ("polls.index", _l("Polls")),
     ("conversations.index", _l("Conversations")),
     ("data.index", _l("Data")),
     ("simulator.index", _l("Phone")),
@@ -22,6 +23,9 @@ def blueprints(settings) -> list:
 
     found = [auth.bp, language.bp, home.bp, reports.bp, members.bp, markets.bp, broadcasts.bp, conversations.bp,
              data.bp]
+    from webhooks.dashboard import polls
+
+    found.append(polls.bp)
     if settings.simulator:
         found.append(simulator.bp)
     return found

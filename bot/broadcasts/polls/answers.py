@@ -62,15 +62,15 @@ def record(services, p: Participation, question: int, contact_id: int, option: s
         return bool(conn.execute(stmt).scalar())
 
 
-def since(services, contact_id: int, after: datetime | None, sid: str) -> bool:
-    """Whether the contact wrote something (other than this message) after `after`: a form that was
+def since(services, contact_id: int, after: datetime | None, sid: str) -> list[str]:
+    """What the contact wrote (other than this message) after `after`, oldest first, at most 20: a form
     under way when the question came took those messages."""
     if after is None:
-        return False
+        return []
     with services.engine.connect() as conn:
-        return conn.execute(select(InboundMessage.id).where(
+        return list(conn.scalars(select(InboundMessage.body).where(
             InboundMessage.contact_id == contact_id, InboundMessage.received_at > after,
-            InboundMessage.provider_sid != sid).limit(1)).first() is not None
+            InboundMessage.provider_sid != sid).order_by(InboundMessage.id).limit(20)))
 
 
 def last_answered(services, organization: str, contact_id: int) -> tuple[int, int] | None:
