@@ -7,7 +7,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-CHANNELS = ("sms", "whatsapp")
+from content.types import CHANNELS
 
 
 @dataclass(frozen=True)
