@@ -23,10 +23,14 @@ from bot.orgs import sync_organizations
 from bot.services import build_services
 from bot.settings import ROOT, Settings
 from localservers import PostgresServer, RedisServer
+from localservers.media import JPEG, MediaServer
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 PUBLIC_BASE_URL = "https://streetline.example.org"
 NAIROBI = "+254709990001"
+MEDIA_ACCOUNT = "AC" + "7" * 32  # the account whose credentials the local media host demands
+MEDIA_FILES = {"/ME1": ("image/jpeg", JPEG), "/ME2": ("text/html", b"<html>"),
+               "/ME3": ("video/mp4", b"\0" * 8192), "/ME4": ("audio/ogg", b"OggS" + b"\0" * 100)}
 
 
 def alembic_config(url: str) -> Config:
@@ -269,3 +273,37 @@ def phone(client):
         return Phone(client, number, channel, to)
 
     return make
+
+
+def media_host() -> MediaServer:
+    """Twilio's media host, locally: serves /ME1-/ME4 only with the account's Basic auth."""
+    return MediaServer(MEDIA_FILES, default=None, auth=(MEDIA_ACCOUNT, AUTH_TOKEN))
+
+
+@pytest.fixture
+def media_server():
+    with media_host() as server:
+        yield server
+
+
+@pytest.fixture
+def make_live(make_settings, db, redis, tmp_path, media_server):
+    """Services (and their app) whose allowed media host is the local one, with RQ jobs bound to them."""
+    from bot import tasks
+    from webhooks import create_app
+
+    built = []
+
+    def make(**overrides):
+        services = build_services(make_settings(twilio_account_sid=MEDIA_ACCOUNT,
+                                                twilio_api_base_url="http://127.0.0.1:9", media_dir=tmp_path / "media",
+                                                media_allowed_hosts=(media_server.host,), **overrides))
+        sync_organizations(services)
+        tasks.use_services(services)
+        built.append(services)
+        return services, create_app(services=services)
+
+    yield make
+    tasks.use_services(None)
+    for services in built:
+        services.close()

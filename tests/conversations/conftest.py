@@ -7,9 +7,7 @@ with the in-process matcher).
 """
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import text
@@ -18,51 +16,12 @@ from bot.models import Base
 from bot.orgs import sync_organizations
 from bot.services import build_services
 from bot.settings import Settings
+from localservers.media import JPEG, MediaServer
 from tests.conftest import AUTH_TOKEN, PUBLIC_BASE_URL
-
-JPEG = b"\xff\xd8\xff\xe0" + b"scenario photo" * 200
-
-
-class MediaServer:
-    """Serves a small JPEG at any path (Twilio's MediaUrl stand-in); records the paths asked for."""
-
-    def __init__(self):
-        self.requests: list[str] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                outer.requests.append(self.path)
-                self.send_response(200)
-                self.send_header("Content-Type", "image/jpeg")
-                self.send_header("Content-Length", str(len(JPEG)))
-                self.end_headers()
-                self.wfile.write(JPEG)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                                       daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-
 
 @pytest.fixture(scope="session")
 def scenario_media():
-    with MediaServer() as server:
+    with MediaServer(default=JPEG) as server:  # a small JPEG at any path: Twilio's MediaUrl stand-in
         yield server
 
 

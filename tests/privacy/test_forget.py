@@ -11,16 +11,14 @@ import pytest
 from sqlalchemy import String, Text, select
 from sqlalchemy.types import JSON
 
-from bot import tasks
 from bot.broadcasts import preview
 from bot.models import AuditEvent, Base, Contact, ForgottenOptOut, Member, Report, ReportMedia
-from bot.orgs import sync_organizations
 from bot.services import build_services
 from tests.conftest import Phone
 from tests.dashboard.conftest import signed_in_as
 from tests.reports.helpers import rows, text
-from tests.reports.test_media import JPEG, SID, MediaServer, burst
-from webhooks import create_app
+from localservers.media import JPEG
+from tests.reports.test_media import burst
 
 NUMBER = "+254711870001"
 NAME = "Wanjiru Zebrafinch"
@@ -29,23 +27,8 @@ WORDS = ("okapibanner", "narwhalstall")  # one in each report's description
 
 
 @pytest.fixture
-def media_server():
-    with MediaServer() as server:
-        yield server
-
-
-@pytest.fixture
-def live(make_settings, db, redis, tmp_path, media_server):
-    host = media_server.url.removeprefix("http://")
-    services = build_services(make_settings(twilio_account_sid=SID, twilio_api_base_url="http://127.0.0.1:9",
-                                            media_dir=tmp_path / "media", media_allowed_hosts=(host,),
-                                            suppress_below=1))
-    sync_organizations(services)
-    tasks.use_services(services)
-    app = create_app(services=services)
-    yield services, app
-    tasks.use_services(None)
-    services.close()
+def live(make_live):
+    return make_live(suppress_below=1)
 
 
 def register(worker: Phone, name: str, market: str = "gikomba") -> str:

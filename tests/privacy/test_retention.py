@@ -10,35 +10,19 @@ import pytest
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import func, select
 
-from bot.desk import retention
-
 from bot import tasks
+from bot.desk import retention
 from bot.models import AuditEvent, Contact, Handover, InboundMessage, OutboundMessage, Report, ReportMedia, utcnow
-from bot.orgs import sync_organizations
-from bot.services import build_services
 from tests.conftest import Phone
 from tests.privacy.test_forget import register, report
 from tests.reports.helpers import PUNE, rows
-from tests.reports.test_media import SID, MediaServer, burst
-from webhooks import create_app
+from tests.reports.test_media import burst
 
 
 @pytest.fixture
-def media_server():
-    with MediaServer() as server:
-        yield server
-
-
-@pytest.fixture
-def live(make_settings, db, redis, tmp_path, media_server):
-    host = media_server.url.removeprefix("http://")
-    services = build_services(make_settings(twilio_account_sid=SID, twilio_api_base_url="http://127.0.0.1:9",
-                                            media_dir=tmp_path / "media", media_allowed_hosts=(host,)))
-    sync_organizations(services)
-    tasks.use_services(services)
-    yield services, create_app(services=services).test_client()
-    tasks.use_services(None)
-    services.close()
+def live(make_live):
+    services, app = make_live()
+    return services, app.test_client()
 
 
 def count(services, model, *where) -> int:
@@ -121,7 +105,6 @@ def test_the_daily_job_is_scheduled_and_schedules_the_next(live):
     assert registry.get_scheduled_time(job) == datetime(2026, 12, 4, 1, 0, tzinfo=timezone.utc)
     assert retention.schedule(services.queue, now).id == job.id and registry.count == 1  # once per day
     assert job.func_name == "bot.tasks.retention_daily"
-    from bot import tasks
     counts = tasks.retention_daily()  # what the scheduler runs (tasks bound to these services)
     assert set(counts) == set(services.catalog.organizations)
     assert len(registry.get_job_ids()) >= 1

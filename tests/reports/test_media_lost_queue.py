@@ -17,7 +17,9 @@ from bot.services import build_services
 from bot.worker import sweep_media
 from localservers import RedisServer
 from tests.reports.helpers import rows
-from tests.reports.test_media import JPEG, SID, MediaServer, whatsapp_report
+from localservers.media import JPEG
+from tests.conftest import MEDIA_ACCOUNT as SID, media_host
+from tests.reports.test_media import whatsapp_report
 from webhooks import create_app
 
 pytestmark = pytest.mark.slow
@@ -26,7 +28,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def lost_queue(make_settings, db, tmp_path):
     """A report whose photo was queued in a Redis that then died and came back empty."""
-    with MediaServer() as media_server, RedisServer() as redis_server:
+    with media_host() as media_server, RedisServer() as redis_server:
         host = media_server.url.removeprefix("http://")
         services = build_services(make_settings(
             redis_url=redis_server.url, twilio_account_sid=SID, twilio_api_base_url="http://127.0.0.1:9",
@@ -63,13 +65,11 @@ def test_the_worker_sweep_queues_a_lost_download_again(lost_queue):
     assert sweep_media(services) == 0
 
 
-def test_media_pending_downloads_a_stale_queued_row(lost_queue, monkeypatch):
+def test_media_pending_downloads_a_stale_queued_row(lost_queue):
     services, media_server = lost_queue
     age(services, 15)
-    from bot import cli
-    monkeypatch.setattr(cli, "_services", lambda: services)
-    monkeypatch.setattr(services, "close", lambda: None)
-    result = CliRunner().invoke(cli.cli, ["media-pending"])
+    from bot.cli import cli
+    result = CliRunner().invoke(cli, ["media-pending"], obj=services)
 
     assert result.exit_code == 0, result.output
     assert "1 stored" in result.output

@@ -3,8 +3,6 @@ credentials go only there, and a redirect elsewhere is never followed with them.
 listeners record every request and whether it carried an Authorization header."""
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -14,55 +12,12 @@ from bot.models import ReportMedia
 from bot.orgs import sync_organizations
 from bot.services import build_services
 from bot.settings import Settings
+from localservers.media import JPEG, MediaServer
 from tests.conftest import Phone
 from tests.reports.helpers import rows
 from webhooks import create_app
 
 SID = "AC" + "7" * 32
-JPEG = b"\xff\xd8\xff\xe0" + b"photo" * 100
-
-
-class Listener:
-    """Answers every GET with a JPEG, or with a redirect to `redirect_to` + path; records each request."""
-
-    def __init__(self, redirect_to: str | None = None):
-        self.requests: list[dict] = []
-        self.redirect_to = redirect_to
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                outer.requests.append({"path": self.path, "auth": self.headers.get("Authorization")})
-                if outer.redirect_to:
-                    self.send_response(302)
-                    self.send_header("Location", outer.redirect_to + self.path)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                self.send_response(200)
-                self.send_header("Content-Type", "image/jpeg")
-                self.send_header("Content-Length", str(len(JPEG)))
-                self.end_headers()
-                self.wfile.write(JPEG)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def host(self) -> str:
-        return f"127.0.0.1:{self.server.server_address[1]}"
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}"
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
@@ -70,7 +25,7 @@ def listeners():
     made = []
 
     def make(redirect_to=None):
-        made.append(Listener(redirect_to))
+        made.append(MediaServer(default=JPEG, redirect_to=redirect_to))
         return made[-1]
 
     yield make
