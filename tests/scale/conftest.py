@@ -1,5 +1,5 @@
 """Fixtures for the scale-out tests: a real PgBouncer (transaction pooling) in front of the test
-PostgreSQL, a Redis primary with a replica watched by real Sentinels, and services built on them."""
+PostgreSQL, and the second Rasa server's early start (the Sentinel group is in test_sentinel.py)."""
 from __future__ import annotations
 
 import pytest
@@ -25,7 +25,7 @@ def pooled_url(pgbouncer, migrated):
 def pytest_collection_finish(session):
     # Two real Rasa servers for test_rasa_replicas: the session's own, and a second one that loads its
     # model now, while the other tests run (40-90 s), not when its test starts.
-    if any(item.nodeid.startswith("tests/scale/test_rasa_replicas.py::test_one_of_two") for item in session.items):
+    if any("test_rasa_replicas.py::test_one_of_two" in item.nodeid for item in session.items):
         from tests.scale.test_rasa_replicas import start_second_rasa_in_background
 
         start_second_rasa_in_background()
@@ -33,9 +33,10 @@ def pytest_collection_finish(session):
 
 def pytest_sessionfinish(session):
     # A run that stops before that test (-x, Ctrl-C) must not leave the second server behind.
-    from tests.scale import test_rasa_replicas as replicas
+    import sys
 
-    thread = replicas._second.get("thread")
+    replicas = sys.modules.get("tests.scale.test_rasa_replicas")
+    thread = replicas._second.get("thread") if replicas else None
     if thread is not None:
         thread.join(600)
         if replicas._second.get("server") is not None:
