@@ -13,7 +13,6 @@ from bot.broadcasts.service import message_text
 from bot.messages import Outgoing
 from bot.models import Broadcast
 from bot.providers import build_sender
-from bot.providers.twilio.sender import TwilioSender
 from content.sms import segment_info
 
 
@@ -71,7 +70,7 @@ class Job:
         injected = getattr(self.services, "broadcast_sender", None)
         if injected is not None:
             return injected
-        if not isinstance(self.services.sender, TwilioSender):
+        if getattr(self.services.sender, "thread_safe", True):
             return self.services.sender
         local = PROCESS.local
         s = self.services.settings

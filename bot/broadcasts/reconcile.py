@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -14,7 +14,6 @@ from bot.broadcasts.process import PROCESS
 from bot.broadcasts.writeback import flush, stale_rows, take_over
 from bot.messages import Outgoing
 from bot.models import BroadcastRecipient, OutboundMessage, utcnow
-from bot.providers.twilio.sender import TwilioSender
 
 log = logging.getLogger(__name__)
 R = BroadcastRecipient
@@ -30,22 +29,12 @@ def find_sent(job: Job, sender, row: Row, message: Outgoing, body: str, mode: st
     provider has no date_sent yet, and missing it would mean a duplicate."""
     since = (job.broadcast.started_at or utcnow()) - RECONCILE_SLACK
     candidates: list[tuple[datetime, str]] = []
-    if isinstance(sender, TwilioSender):
-        for m in sender.client.messages.list(to=message.to, from_=message.from_, limit=100, page_size=100):
-            created = m.date_created
-            if created is not None and created.tzinfo is None:
-                created = created.replace(tzinfo=timezone.utc)
-            if created is not None and created < since:
-                continue
-            if mode == "template" or (m.body or "") == body:
-                candidates.append((created or since, m.sid))
-    elif hasattr(sender, "read"):  # OutboxSender
-        for rec in sender.read(to=message.to):
-            at = datetime.fromisoformat(rec["at"])
-            if at >= since and rec.get("from") == message.from_ and (mode == "template" or rec["body"] == body):
-                candidates.append((at, rec["sid"]))
-    else:
-        raise RuntimeError(f"{type(sender).__name__} cannot list sent messages")
+    for m in sender.sent_to(message.to, message.from_, limit=100):
+        created = m.created_at or since
+        if created < since:
+            continue
+        if mode == "template" or m.body == body:
+            candidates.append((created, m.sid))
     if not candidates:
         return None
     sids = [sid for _, sid in candidates]
