@@ -1,4 +1,5 @@
-"""Place names (markets, ferias, mandis, dumpsites, areas) -> gazetteer place ids, with fuzzy matching.
+"""Place names (markets, ferias, mandis, dumpsites, areas) -> gazetteer place ids, matched by the one place
+matcher (nlu/places.py), for the NLU's market/place entities.
 
 Source of truth is content/ (``load_catalog().all_places()``). When content/ is not importable (e.g. a
 stripped-down deployment), the generated ``nlu/data/lookups.yml`` carries the same names as synonyms.
@@ -7,26 +8,16 @@ stripped-down deployment), the generated ``nlu/data/lookups.yml`` carries the sa
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rapidfuzz import fuzz, process
-
-from nlu.entities import fold, normalize
+from nlu.places import CERTAIN, MARKET_KINDS, PlaceIndex, decide
 
 log = logging.getLogger(__name__)
 
 NLU_DIR = Path(__file__).resolve().parent
 LOOKUPS = NLU_DIR / "data" / "lookups.yml"
 SNAPSHOT = NLU_DIR / "gazetteer.yml"
-MARKET_KINDS = {"market", "feria", "mandi", "dumpsite"}
-_GENERIC = {"market", "marche", "soko", "mandi", "feria", "la", "le", "el", "de", "du", "the", "ya", "la feria",
-            "dump", "dampo", "usina", "mercado", "bazaar", "bazar", "depot"}
-
-_TOKEN = re.compile(r"[\w\u0900-\u097f]+")
-_STRIP = re.compile(r"(?<= )(?:market|marche|soko la|soko|feria de|feria del|feria|mercado|mandi|dumpsite|"
-                    r"decharge de|decharge|depot|dump|मंडी|बाजार|डिपो)(?= )")
 
 
 @dataclass(frozen=True)
@@ -54,24 +45,9 @@ class PlaceMatch:
 @dataclass
 class Gazetteer:
     places: list[GazPlace]
-    _names: dict[str, list[GazPlace]] = field(default_factory=dict, repr=False)
     _by_id: dict[str, GazPlace] = field(default_factory=dict, repr=False)
     _by_id_of: int | None = field(default=None, repr=False)
-    _by_org: dict[str, tuple[dict[str, list[GazPlace]], list[str]]] = field(default_factory=dict, repr=False)
-
-    def __post_init__(self) -> None:
-        for p in self.places:
-            keys = []
-            for n in p.names:
-                key = normalize(n)
-                keys.append(key)
-                bare = _STRIP.sub(" ", f" {key} ").strip()  # "wakulima market" -> "wakulima"
-                keys.append(" ".join(bare.split()))
-            for key in keys:
-                if key and key not in _GENERIC and (len(key) > 2 or key.isascii()):
-                    bucket = self._names.setdefault(key, [])
-                    if p not in bucket:
-                        bucket.append(p)
+    _by_org: dict[str, PlaceIndex] = field(default_factory=dict, repr=False)
 
     # ---- construction
     @classmethod
@@ -121,58 +97,29 @@ class Gazetteer:
         mine = [p for p in self.places if p.org == org]
         return mine or self.places
 
-    def resolve(self, value: str, org: str | None = None, cutoff: float = 82) -> GazPlace | None:
-        """Best place for an entity value (exact id, exact name, then fuzzy name)."""
+    def resolve(self, value: str, org: str | None = None) -> GazPlace | None:
+        """The place an entity value names (its id, or a whole name or a typo of one), by the one place
+        matcher (nlu/places.py); None when unsure."""
         if not value:
             return None
         by_id = self.get(value)
         if by_id:
             return by_id
-        key = normalize(value)
-        names, keys = self._org_names(org)
-        exact = names.get(key)
-        if exact:
-            return exact[0]
-        if not names or len(key) < 4:
-            return None
-        best = process.extractOne(key, keys, scorer=fuzz.ratio, score_cutoff=cutoff)
-        if best is None:
-            return None
-        return names[best[0]][0]
+        found = decide(self._index(org).whole(value))
+        return self.get(found.place_id) if found.place_id else None
 
-    def _org_names(self, org: str | None) -> tuple[dict[str, list[GazPlace]], list[str]]:
-        """name -> the org's places with that name, and the names as a list (for rapidfuzz); built once
-        per org, not on every message."""
+    def _index(self, org: str | None) -> PlaceIndex:
+        """The org's places (all places for an unknown org) indexed once per org, not on every message."""
         cached = self._by_org.get(org or "")
         if cached is None:
-            allowed = {p.id for p in self.for_org(org)}
-            names = {n: [p for p in ps if p.id in allowed] for n, ps in self._names.items()}
-            names = {n: ps for n, ps in names.items() if ps}
-            cached = self._by_org[org or ""] = (names, list(names))
+            cached = self._by_org[org or ""] = PlaceIndex((p.id, p.names) for p in self.for_org(org))
         return cached
 
-    def find(self, text: str, org: str | None = None, cutoff: float = 84) -> list[PlaceMatch]:
-        """Places mentioned in free text: exact names anywhere, fuzzy on 1-3 word windows."""
-        folded = fold(text)
-        tokens = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(folded)]
-        names, keys = self._org_names(org)
-        candidates: list[PlaceMatch] = []
-        for size in (3, 2, 1):
-            for i in range(len(tokens) - size + 1):
-                start, end = tokens[i][0], tokens[i + size - 1][1]
-                # == normalize(folded[start:end]): the words of the window joined by single spaces
-                window = " ".join(t[2] for t in tokens[i:i + size])
-                if window in _GENERIC:
-                    continue
-                if window in names:
-                    candidates.append(PlaceMatch(names[window][0], text[start:end], start, end, 100.0))
-                    continue
-                if len(window) < 5:
-                    continue
-                best = process.extractOne(window, keys, scorer=fuzz.ratio, score_cutoff=cutoff)
-                if best and abs(len(best[0]) - len(window)) <= 3:
-                    candidates.append(PlaceMatch(names[best[0]][0], text[start:end], start, end, float(best[1])))
-        # best first, then drop overlaps
+    def find(self, text: str, org: str | None = None) -> list[PlaceMatch]:
+        """Places mentioned in free text: the matcher's windows sure enough to be an entity (CERTAIN), the
+        best first, without overlaps and each place once, in text order."""
+        candidates = [PlaceMatch(self.get(pid), text[start:end], start, end, score)
+                      for start, end, pid, score in self._index(org).matches(text) if score >= CERTAIN]
         candidates.sort(key=lambda m: (-m.score, -(m.end - m.start)))
         chosen: list[PlaceMatch] = []
         for m in candidates:

@@ -9,7 +9,8 @@ from datetime import datetime, timezone
 from sqlalchemy import func, select
 
 from bot.desk.filters import FilterError, category_of, status_of
-from bot.line.reports import match_place, place_name
+from bot.line.answers.places import resolve_typed
+from bot.line.reports import place_name
 from bot.models import Contact, Member, Report, ReportCluster, ReportEvent, ReportMedia
 
 MAX_PER_PAGE = 100
@@ -65,7 +66,7 @@ def list_reports(services, org: str, q: ListQuery) -> dict:
         if market in place_ids:
             query = query.where(Report.place_id == market)
         else:
-            matched = match_place(catalog, org, market).place_id
+            matched = resolve_typed(catalog, org, market).place_id
             query = query.where(Report.place_id == matched) if matched else \
                 query.where(func.lower(Report.place_text) == market.strip().lower())
     if since:

@@ -9,10 +9,8 @@ from __future__ import annotations
 import math
 import re
 import secrets
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from rapidfuzz import fuzz, process
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
@@ -32,48 +30,13 @@ REFERENCE = re.compile(r"^\s*R\s*-?\s*(\d{3,6})\s*$", re.IGNORECASE)
 NEAR_KM = 1.5
 
 
-# --------------------------------------------------------------------------- gazetteer
+# --------------------------------------------------------------------------- places (matched by nlu/places.py)
 
 
 def _fold(text_: str) -> str:
     from nlu.entities import normalize
 
     return normalize(text_)
-
-
-@dataclass(frozen=True)
-class PlaceMatch:
-    place_id: str | None  # a confident match
-    candidates: tuple[str, ...]  # place ids to offer when unsure (at most 3)
-
-
-def match_place(catalog, org: str, typed: str) -> PlaceMatch:
-    """A typed market/area name against the org's gazetteer (all languages' names)."""
-    query = _fold(typed)
-    if not query:
-        return PlaceMatch(None, ())
-    names: dict[str, str] = {}
-    for place in catalog.places(org):
-        for name in place.all_names():
-            names.setdefault(_fold(name), place.id)
-    if query in names:
-        return PlaceMatch(names[query], ())
-    # A typed text that contains a whole place name ("soko la gikomba leo") is that place.
-    contained = {pid for name, pid in names.items() if len(name) >= 4 and re.search(rf"\b{re.escape(name)}\b", query)}
-    if len(contained) == 1:
-        return PlaceMatch(contained.pop(), ())
-    scored: dict[str, float] = {}
-    for name, score, _ in process.extract(query, list(names), scorer=fuzz.WRatio, limit=20):
-        pid = names[name]
-        scored[pid] = max(scored.get(pid, 0.0), score)
-    ranked = sorted(scored.items(), key=lambda kv: -kv[1])
-    if not ranked or ranked[0][1] < 60:
-        return PlaceMatch(None, ())
-    best_id, best = ranked[0]
-    runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-    if best >= 90 and best - runner_up >= 8:
-        return PlaceMatch(best_id, ())
-    return PlaceMatch(None, tuple(pid for pid, score in ranked[:3] if score >= 60))
 
 
 def nearest_place(catalog, org: str, lat: float, lon: float, within_km: float = NEAR_KM) -> str | None:
@@ -96,6 +59,8 @@ def _km(lat1, lon1, lat2, lon2) -> float:
 
 def resolve_place(catalog, org: str, answer: dict | None, picked: str | None = None) -> dict:
     """A location answer (typed text, WhatsApp pin or NLU prefill) -> place_id/place_text/lat/lon/address."""
+    from bot.line.answers.places import resolve_typed  # here: bot.line.answers imports the flows, which import this
+
     answer = answer or {}
     out = {"place_id": None, "place_text": None, "latitude": None, "longitude": None, "address": None}
     if answer.get("lat") is not None:
@@ -108,7 +73,7 @@ def resolve_place(catalog, org: str, answer: dict | None, picked: str | None = N
     if isinstance(picked, dict):  # a name typed at the list of suggestions: matched again, else as typed
         typed = (picked.get("text") or "").strip()[:200] or typed
         out["place_text"] = typed
-        out["place_id"] = match_place(catalog, org, typed).place_id if typed else None
+        out["place_id"] = resolve_typed(catalog, org, typed).place_id if typed else None
         return out
     out["place_text"] = typed
     if picked and picked != "typed":
@@ -116,7 +81,7 @@ def resolve_place(catalog, org: str, answer: dict | None, picked: str | None = N
     elif answer.get("place_id"):
         out["place_id"] = answer["place_id"]
     elif typed and picked is None:
-        out["place_id"] = match_place(catalog, org, typed).place_id
+        out["place_id"] = resolve_typed(catalog, org, typed).place_id
     return out
 
 

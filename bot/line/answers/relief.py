@@ -3,9 +3,9 @@ trade, as a numbered list; a digit picks one, whose answer is paged on SMS (MORE
 distributions organizers announced come first."""
 from __future__ import annotations
 
-from bot.line import live, reports, routes
+from bot.line import live, routes
 from bot.line.flows import registration as membership
-from bot.line.answers import dates, paging
+from bot.line.answers import dates, paging, places
 from bot.line.answers.market import clip
 from bot.line.answers.profile import profile
 from bot.line.flows.runner import Runner, register
@@ -115,7 +115,7 @@ def looks_like_name(turn) -> bool:
     catalog = turn.services.catalog
     if catalog.match_keyword(text) is not None:
         return False
-    return not reports.match_place(catalog, turn.org.slug, text).place_id
+    return not places.resolve_typed(catalog, turn.org.slug, text).place_id
 
 
 routes.keyword("relief", "topic.relief")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.line import reports, routes
-from bot.line.answers import dates
+from bot.line.answers import dates, places
 from bot.line.flows.runner import Runner, register
 from bot.line.flows import matching
 from bot.line.flows.states import AskLocation, AskMedia, Choice, End, Flow, FlowContext, FreeText, Invalid, Option, \
@@ -22,7 +22,7 @@ def place_pick(ctx: FlowContext, answer_key: str, next_state: str) -> Choice | s
     typed = answer.get("text")
     if not typed or answer.get("place_id"):
         return next_state
-    match = reports.match_place(ctx.catalog, ctx.org.slug, typed)
+    match = places.resolve_typed(ctx.catalog, ctx.org.slug, typed)
     if match.place_id or not match.candidates:
         return next_state  # matched, or kept as typed
     langs = answer_languages(ctx)
