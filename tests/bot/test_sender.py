@@ -104,3 +104,11 @@ def test_both_providers_list_what_they_hold_newest_first(twilio, sender, tmp_pat
         assert [(m.sid, m.body) for m in held] == [(second.sid, "second"), (first.sid, "first")]
         assert all(m.created_at is not None and m.created_at.tzinfo is not None for m in held)
     assert (sender.thread_safe, outbox.thread_safe) == (False, True)
+
+
+@pytest.mark.parametrize("code", [21611, 30001])
+def test_a_full_queue_is_tried_again_later(twilio, sender, code):
+    # The error table's "queue_full" means nothing was created: the same message may be sent again.
+    twilio.fail_number("+254711000011", code=code, status=400)
+    result = sender.send(Outgoing(to="+254711000011", from_="+254709990001", body="hello"))
+    assert (result.status, result.error_code, result.retryable) == ("failed", code, True)

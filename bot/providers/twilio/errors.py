@@ -55,3 +55,10 @@ def reason_for(code: int | None) -> str | None:
 def is_permanent(code: int | None) -> bool:
     found = CODES.get(code) if code is not None else None
     return bool(found and found.permanent)
+
+
+RETRY_LATER = frozenset({"rate_limited", "queue_full"})  # refused before the message existed: try again
+
+
+def is_retryable(code: int | None) -> bool:
+    return reason_for(code) in RETRY_LATER

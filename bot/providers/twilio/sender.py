@@ -10,6 +10,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from bot.messages import Outgoing, SendResult, SentMessage
+from bot.providers.twilio.errors import is_retryable
 from bot.settings import Settings
 
 TWILIO_API = "https://api.twilio.com"
@@ -28,10 +29,10 @@ class LocalApiHttpClient(TwilioHttpClient):
         return super().request(method, url, *args, **kwargs)
 
 
-# 429s, 5xx and connection problems are worth another try; other 4xx are not.
+# 429s, 5xx, connection problems and the table's refusals-for-now are worth another try; other 4xx are not.
 def _retryable(exc: TwilioException) -> bool:
     if isinstance(exc, TwilioRestException):
-        return exc.status == 429 or exc.status >= 500 or exc.code in (20429, 30001, 63018)
+        return exc.status == 429 or exc.status >= 500 or is_retryable(exc.code)
     return True
 
 
