@@ -57,3 +57,14 @@ def retention_daily(services=None) -> dict:
         if built.queue is not None:
             retention.schedule(built.queue)
         return counts
+
+
+def authorities_check(services=None) -> dict:
+    """The hourly follow-up check of reports raised with authorities (bot.desk.followups), which then
+    schedules the next run."""
+    from bot.desk import followups
+    with _services(services) as built:
+        counts = followups.check(built)
+        if built.queue is not None:
+            followups.schedule(built.queue)
+        return counts

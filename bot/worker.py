@@ -74,6 +74,11 @@ def main(burst: bool = False) -> None:
         retention.schedule(services.queue)
     except Exception as exc:  # Redis away at start: the next start schedules it
         log.warning("retention purge not scheduled: %s", exc)
+    try:  # the hourly follow-up of reports raised with authorities (issue 14), the same way
+        from bot.desk import followups
+        followups.schedule(services.queue)
+    except Exception as exc:
+        log.warning("authorities follow-up not scheduled: %s", exc)
     from bot import tasks
     tasks.use_services(services)  # jobs run on these, not on services built per job
     background = Background(services).start()

@@ -61,6 +61,10 @@ def _template(path: str) -> str:
         return "/api/v1/markets/{place_id}"
     if parts[2:3] == ["reports"] and len(parts) == 4:
         return "/api/v1/reports/{reference}"
+    if parts[2:3] == ["reports"] and len(parts) == 5:
+        return "/api/v1/reports/{reference}/" + parts[4]
+    if parts[2:3] == ["authorities"] and len(parts) == 4:
+        return "/api/v1/authorities/{authority_id}"
     if parts[2:3] == ["broadcasts"] and len(parts) >= 4 and parts[3].isdigit():
         return "/api/v1/broadcasts/{id}" + {4: "", 5: "/preview" if parts[-1] == "preview" else "/{action}"}[len(parts)]
     return "/" + "/".join(parts)
@@ -128,6 +132,25 @@ def test_every_operation_answers_as_described(services, client, contract):
     assert api.call("POST", f"/api/v1/broadcasts/{bid}/pause").status_code == 400  # a draft is not sending
     assert api.call("POST", f"/api/v1/broadcasts/{bid}/cancel").status_code == 200
     assert api.call("POST", "/api/v1/broadcasts", json={**draft, "send": True}).status_code == 201
+
+    # authorities (issue 14): add one, change it, raise the report with it, read it all back
+    made = api.call("POST", "/api/v1/authorities", json={"name": "County trade licensing", "kind": "city_department",
+                                                          "categories": ["confiscation"], "deadlines": {"confiscation": 7}})
+    assert made.status_code == 201
+    aid = made.get_json()["id"]
+    assert api.call("POST", "/api/v1/authorities", json={"name": "x", "places": ["dkr.sandaga"]}).status_code == 400
+    assert api.call("PATCH", f"/api/v1/authorities/{aid}", json={"phone": "+254 20 222 1234"}).status_code == 200
+    assert api.call("PATCH", f"/api/v1/authorities/{aid + 1000}", json={"active": False}).status_code == 404
+    assert api.call("GET", "/api/v1/authorities", query={"from": "2026-01-01"}).status_code == 200
+    assert api.call("GET", f"/api/v1/authorities/{aid}").status_code == 200
+    assert api.call("GET", f"/api/v1/authorities/{aid + 1000}").status_code == 404
+    raised = api.call("POST", f"/api/v1/reports/{ref}/escalations", json={"authority_id": aid, "method": "letter"})
+    assert raised.status_code == 201 and raised.get_json()["raised"] == [ref]
+    assert api.call("POST", f"/api/v1/reports/{ref}/escalations", json={"authority_id": aid, "method": "fax"},
+                    valid=False).status_code == 400
+    assert api.call("POST", "/api/v1/reports/R-0/escalations", json={"authority_id": aid, "method": "letter"}).status_code == 404
+    assert api.call("GET", f"/api/v1/reports/{ref}/escalations").get_json()["escalations"][0]["method"] == "letter"
+    assert api.call("GET", "/api/v1/reports/R-0/escalations").status_code == 404
 
     operations = {(method.upper(), path) for path, item in description()["paths"].items()
                   for method in item if method in ("get", "put", "post", "patch", "delete")}

@@ -9,6 +9,7 @@ NAV = (
     ("reports.map_view", _l("Map")),
     ("members.index", _l("Members")),
     ("markets.index", _l("Markets")),
+    ("authorities.index", _l("Authorities")),
     ("broadcasts.index", _l("Broadcasts")),
     ("polls.index", _l("Polls")),
     ("conversations.index", _l("Conversations")),
@@ -20,9 +21,10 @@ NAV = (
 def blueprints(settings) -> list:
     from webhooks.dashboard import (auth, broadcasts, conversations, data, home, language, markets, members,
                                     reports, simulator)
+    from webhooks.dashboard import authorities
 
     found = [auth.bp, language.bp, home.bp, reports.bp, members.bp, markets.bp, broadcasts.bp, conversations.bp,
-             data.bp]
+             data.bp, authorities.bp]
     from webhooks.dashboard import polls
 
     found.append(polls.bp)
