@@ -25,6 +25,8 @@ def shares(question: dict, options: list[dict], lang: str, default: str, labels:
 def answer(turn) -> bool:
     services, org = turn.services, turn.org
     last = answers.last_answered(services, org.slug, turn.contact.id)
+    if last is None and org.is_organizer(turn.inbound.phone or ""):  # an organizer's own POLL
+        last = answers.last_created(services, org.slug, turn.inbound.phone)
     if last is None:
         turn.say("poll.results.none")
         return True

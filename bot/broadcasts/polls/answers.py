@@ -81,3 +81,11 @@ def last_answered(services, organization: str, contact_id: int) -> tuple[int, in
                            .where(PollAnswer.contact_id == contact_id, Poll.organization == organization)
                            .order_by(PollAnswer.answered_at.desc()).limit(1)).first()
     return (row.poll_id, row.version_id) if row else None
+
+
+def last_created(services, organization: str, created_by: str) -> tuple[int, None] | None:
+    """(poll id, None) of the newest poll this organizer's number sent by SMS (for their RESULTS)."""
+    with services.engine.connect() as conn:
+        pid = conn.scalar(select(Poll.id).where(Poll.organization == organization, Poll.created_by == created_by,
+                                                Poll.state != "draft").order_by(Poll.id.desc()).limit(1))
+    return (pid, None) if pid else None

@@ -105,8 +105,8 @@ def send_poll(services, poll_id: int, organization: str | None = None, *, inline
     org = services.catalog.org(poll.organization)
     if version.broadcast_id is None:
         first = version.questions[0]
-        texts = {lang: question_text(services.catalog, first, lang, org.default_language)
-                 for lang in org.languages if lang in first["texts"] or lang == org.default_language}
+        # Every language: a question typed in one (the SMS command) still gets each language's option labels.
+        texts = {lang: question_text(services.catalog, first, lang, org.default_language) for lang in org.languages}
         bid = broadcasts.create_broadcast(services, poll.organization, poll.segment, texts, template=poll.template,
                                           created_by=poll.created_by, name=f"poll {poll.id} v{version.number}"[:200])
         with services.db.begin() as session:
