@@ -6,13 +6,14 @@ floor (measured in the same run), then one JSON line with all of them.
     .venv/bin/python bench/all.py inbound nlu     # only these
 
 A benchmark added to bench/ later runs too (with no arguments) until it gets a line in SHORT. Ratios are
-read from each benchmark's last stdout line (its JSON summary): every number whose key holds "ratio",
-at the top or one level down. Each benchmark's own progress goes to stderr as it runs.
+read from each benchmark's last stdout line (its JSON summary): every number whose key is or holds the word "ratio",
+at the top or up to two levels down. Each benchmark's own progress goes to stderr as it runs.
 """
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -41,18 +42,25 @@ def benchmarks() -> list[str]:
     return [n for n in FIRST if n in found] + sorted(found - set(FIRST))
 
 
+RATIO_KEY = re.compile(r"(^|_)ratio(_|$)")  # ratio, ratio_to_floor, cpu_ratio: not duration_s
+
+
+def _is_ratio(key: str, value) -> bool:
+    return bool(RATIO_KEY.search(key)) and isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def ratios(summary: dict) -> dict[str, float]:
-    """Every number under a key holding "ratio", at the top of the summary or one level down."""
+    """Every number under a key that is or holds the word "ratio", at the top of the summary or one or
+    two levels down."""
     found: dict[str, float] = {}
     for key, value in summary.items():
-        if "ratio" in key and isinstance(value, (int, float)) and not isinstance(value, bool):
+        if _is_ratio(key, value):
             found[key] = value
         elif isinstance(value, dict):
             for sub, inner in value.items():
                 if isinstance(inner, dict):
-                    found.update({f"{key}.{sub}.{k}": v for k, v in inner.items()
-                                  if "ratio" in k and isinstance(v, (int, float)) and not isinstance(v, bool)})
-                elif "ratio" in sub and isinstance(inner, (int, float)) and not isinstance(inner, bool):
+                    found.update({f"{key}.{sub}.{k}": v for k, v in inner.items() if _is_ratio(k, v)})
+                elif _is_ratio(sub, inner):
                     found[f"{key}.{sub}"] = inner
     return found
 
