@@ -194,8 +194,8 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             standin.send_signal(signal.SIGTERM)
             standin.wait(15)
-        first, last, accepted = stack.rows(
-            f"SELECT min(sent_at), max(sent_at), count(provider_sid) FROM broadcast_recipients WHERE broadcast_id = {bid}")[0]
+        first, last, accepted = stack.rows("SELECT min(sent_at), max(sent_at), count(provider_sid)"
+                                           f" FROM broadcast_recipients WHERE broadcast_id = {bid}")[0]
         ours = {r[0] for r in stack.rows(f"SELECT provider_sid FROM broadcast_recipients WHERE broadcast_id = {bid}"
                                          " AND provider_sid IS NOT NULL")}
         stored = stack.scalar(f"SELECT count(*) FROM inbound_messages WHERE provider_sid LIKE 'SM{run}%'")
