@@ -108,10 +108,9 @@ def _first_word_is_command(turn) -> bool:
                                for lang in turn.org.languages)
 
 
-def _carrier_word(turn, body: str) -> bool:
+def _carrier_words(turn) -> frozenset[str]:
     """HELP and START (handled before any hook) do not take the member away from the question."""
-    word = keywords.single_word(body or "")
-    return word in keywords.HELP or word in keywords.OPT_IN or word in turn.services.catalog.keywords("help")
+    return keywords.HELP | keywords.OPT_IN | turn.services.catalog.keywords("help")
 
 
 def _leave(turn, state: dict) -> None:
@@ -127,25 +126,33 @@ def _ask(turn, p, q: int) -> None:
 def _pending(turn, state: dict, p) -> bool:
     q = state["q"]
     at = datetime.fromtimestamp(state["at"], timezone.utc)
-    if any(not _carrier_word(turn, body) for body in answers.since(turn.services, turn.contact.id, at,
-                                                                    turn.inbound.sid)):
-        # The member wrote since the question came (a form took those messages): ask it again now.
-        _ask(turn, p, q)
-        state["at"] = time.time()
-        _save(turn.services, turn.org.slug, turn.inbound.phone, state)
-        return True
-    if _words(turn, "greet"):  # a greeting is not an answer: the menu
-        _leave(turn, state)
-        return False
+    if _words(turn, "greet"):  # a greeting is not an answer: the menu, unless a form kept the member busy
+        words = _carrier_words(turn)
+        if not any(keywords.normalise(b or "") not in words
+                   for b in answers.since(turn.services, turn.contact.id, at, turn.inbound.sid)):
+            _leave(turn, state)
+            return False
+        return _ask_again(turn, state, p, q)
     option = pick(turn, p.questions[q])
     text = turn.inbound.text if option is None else None  # "other" and free answers keep what was typed
-    answers.record(turn.services, p, q, turn.contact.id, option, text, turn.channel, turn.inbound.sid)
+    stored = answers.record(turn.services, p, q, turn.contact.id, option, text, turn.channel, turn.inbound.sid,
+                            unless_busy_since=at, not_busy_words=_carrier_words(turn))
+    if stored == "busy":
+        return _ask_again(turn, state, p, q)
     if q + 1 < len(p.questions):
         state.update(q=q + 1, at=time.time())
         _ask(turn, p, q + 1)
     else:
         state.update(phase="done", at=time.time())
         turn.say("poll.thanks", lang=p.language)
+    _save(turn.services, turn.org.slug, turn.inbound.phone, state)
+    return True
+
+
+def _ask_again(turn, state: dict, p, q: int) -> bool:
+    """The member wrote since the question came (a form took those messages): ask it again now."""
+    _ask(turn, p, q)
+    state["at"] = time.time()
     _save(turn.services, turn.org.slug, turn.inbound.phone, state)
     return True
 

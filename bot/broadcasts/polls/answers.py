@@ -42,8 +42,12 @@ def participation(services, contact_id: int, poll_ids: list[int]) -> Participati
 
 
 def record(services, p: Participation, question: int, contact_id: int, option: str | None, text: str | None,
-           channel: str, inbound_sid: str | None) -> bool:
-    """Store (or change) an answer; True when it changed an earlier one."""
+           channel: str, inbound_sid: str | None, *, unless_busy_since: datetime | None = None,
+           not_busy_words: frozenset[str] = frozenset()) -> str:
+    """Store (or change) an answer: "new", "changed", or "busy" (nothing stored) when the contact wrote
+    something since `unless_busy_since` other than this message and `not_busy_words` (a form under way
+    when the question came took those messages). One statement either way."""
+    from sqlalchemy import exists, func, literal
     from sqlalchemy.dialects import postgresql, sqlite
 
     now = utcnow()
@@ -53,13 +57,22 @@ def record(services, p: Participation, question: int, contact_id: int, option: s
                   inbound_message_id=inbound, changes=0, answered_at=now)
     with services.engine.begin() as conn:
         dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        stmt = dialect.insert(PollAnswer).values(**values)
+        if unless_busy_since is None:
+            stmt = dialect.insert(PollAnswer).values(**values)
+        else:
+            busy = exists().where(InboundMessage.contact_id == contact_id,
+                                  InboundMessage.received_at > unless_busy_since,
+                                  InboundMessage.provider_sid != inbound_sid,
+                                  func.lower(func.trim(InboundMessage.body)).not_in(sorted(not_busy_words) or [""]))
+            row = select(*[literal(v) if not hasattr(v, "compile") else v for v in values.values()]).where(~busy)
+            stmt = dialect.insert(PollAnswer).from_select(list(values), row)
         stmt = stmt.on_conflict_do_update(
             index_elements=["version_id", "question", "contact_id"],
             set_=dict(option=stmt.excluded.option, text=stmt.excluded.text, channel=stmt.excluded.channel,
                       inbound_message_id=stmt.excluded.inbound_message_id, answered_at=now,
                       changes=PollAnswer.changes + 1)).returning(PollAnswer.changes)
-        return bool(conn.execute(stmt).scalar())
+        changes = conn.execute(stmt).scalar()
+    return "busy" if changes is None else ("changed" if changes else "new")
 
 
 def since(services, contact_id: int, after: datetime | None, sid: str) -> list[str]:
