@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from bot.desk import suppression
 from bot.desk.filters import FilterError, ReportFilters, check_range, start_of_day
 from bot.line.answers import dates
+from bot.line.reports import place_name
 from bot.models import Member, Report
 
 # The charts page shows at most this many days at once (a weekly chart of 5 years is 260 bars).
@@ -163,12 +164,7 @@ def week_label(monday: date) -> str:
 
 
 def place_label(catalog, place_id: str | None, unplaced: str, lang: str = "en") -> str:
-    if not place_id:
-        return unplaced
-    try:
-        return catalog.place(place_id).name(lang)
-    except KeyError:
-        return place_id
+    return place_name(catalog, place_id, lang) or unplaced
 
 
 def _monday(day: date) -> date:

@@ -31,6 +31,14 @@ def _common(**extra) -> dict:
             "category_label": i18n.category_label, "status_label": i18n.status_label, **extra}
 
 
+def _filters() -> tuple[ReportFilters, str | None]:
+    """The request's report filters, or no filters and why they were refused (a sentence)."""
+    try:
+        return ReportFilters.parse(request.args, current_services().catalog, g.account.organization), None
+    except FilterError as exc:
+        return ReportFilters(), _sentence(str(exc))
+
+
 # --------------------------------------------------------------------------- inbox
 
 
@@ -38,10 +46,9 @@ def _common(**extra) -> dict:
 @login_required
 def inbox():
     services, org = current_services(), g.account.organization
-    try:
-        filters = ReportFilters.parse(request.args, services.catalog, org)
-    except FilterError as exc:
-        return render_template("dashboard/reports/inbox.html", error=_sentence(str(exc)), filters=ReportFilters(),
+    filters, error = _filters()
+    if error:
+        return render_template("dashboard/reports/inbox.html", error=error, filters=filters,
                                raw=request.args, page=None, clusters=[], current_cluster=None,
                                **_common()), 400
     current_cluster = None
@@ -63,25 +70,20 @@ def inbox():
 def map_view():
     services, org = current_services(), g.account.organization
     settings = services.settings
-    try:
-        filters = ReportFilters.parse(request.args, services.catalog, org)
-        error, status = None, 200
-    except FilterError as exc:
-        filters, error, status = ReportFilters(), _sentence(str(exc)), 400
+    filters, error = _filters()
     return render_template("dashboard/reports/map.html", filters=filters, raw=request.args, error=error,
                            outlines=report_map.outlines(services.catalog, org),
                            tiles_url=settings.map_tiles_url or "",
-                           tiles_attribution=settings.map_tiles_attribution or "", **_common()), status
+                           tiles_attribution=settings.map_tiles_attribution or "", **_common()), 400 if error else 200
 
 
 @bp.get("/map.json")
 @login_required
 def map_json():
     services, org = current_services(), g.account.organization
-    try:
-        filters = ReportFilters.parse(request.args, services.catalog, org)
-    except FilterError as exc:
-        return jsonify(error=_sentence(str(exc)), status=400), 400
+    filters, error = _filters()
+    if error:
+        return jsonify(error=error, status=400), 400
     if filters.cluster is not None and report_clusters.cluster(services, org, filters.cluster) is None:
         return jsonify(error=_("There is no such group of reports in your organization."), status=404), 404
     found = report_map.map_points(services, org, filters)
