@@ -121,6 +121,8 @@ def receive(inbound: Inbound, services) -> Outcome:
         return Outcome(duplicate=True)
     except spool.Unavailable as exc:  # unreachable: the spool keeps the message
         return _spooled(inbound, org, slug, services, exc)
+    if contact is not None and contact.forgotten is False:  # read with the store: privacy need not ask again
+        services.remember("forgotten", (slug, contact.id))
 
     outcome = _answer(inbound, org, contact, services)
     contact_id = contact.id if contact else None
@@ -185,8 +187,9 @@ def _insert(inbound: Inbound, slug: str | None, services):
     for attempt in (1, 2):
         try:
             if fast is not None:
+                hashed = privacy.phone_hash(services.settings, slug, inbound.phone) if slug and inbound.phone else None
                 with fast.connect() as conn:
-                    return store_inbound_fast(conn, inbound, slug)
+                    return store_inbound_fast(conn, inbound, slug, phone_hash=hashed)
             with services.engine.begin() as conn:
                 return store_inbound(conn, inbound, slug)
         except IntegrityError:

@@ -11,11 +11,11 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from sqlalchemy import Connection, bindparam, func, insert, literal_column, select, true, update
+from sqlalchemy import Connection, String, bindparam, exists, func, insert, literal_column, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.messages import Inbound
-from bot.models import Contact, InboundMessage, OutboundMessage, utcnow
+from bot.models import Contact, ForgottenOptOut, InboundMessage, OutboundMessage, utcnow
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,9 @@ class ContactView:
     id: int
     language: str | None
     opted_out: bool
+    # A forgotten worker's opt-out (bot/line/privacy.py) waits for this number: read with the store
+    # statement; None when not read.
+    forgotten: bool | None = None
 
 
 class Duplicate(Exception):
@@ -212,12 +215,18 @@ def _pg_store(channel: str):
     rows = select(*[bindparam(name, type_=InboundMessage.__table__.c[name].type) for name in columns], contact.c.id)
     message = (postgresql.insert(InboundMessage).from_select([*columns, "contact_id"], rows)
                .on_conflict_do_nothing(index_elements=["provider_sid"]).returning(InboundMessage.id).cte("m"))
-    return (select(contact.c.id, contact.c.language, contact.c.opted_out, message.c.id.label("inbound_id"))
+    # Whether a forgotten opt-out waits for this number: one more round trip per message otherwise.
+    forgotten = exists().where(ForgottenOptOut.organization == bindparam("c_organization"),
+                               ForgottenOptOut.phone_hash == bindparam("f_phone_hash", type_=String))
+    return (select(contact.c.id, contact.c.language, contact.c.opted_out, message.c.id.label("inbound_id"),
+                   forgotten.label("forgotten"))
             .select_from(contact.outerjoin(message, true())))
 
 
-def store_inbound_fast(conn: Connection, inbound: Inbound, org: str | None, spooled: bool = False):
-    """store_inbound in one statement; `conn` in autocommit (or a batch's transaction). PostgreSQL only."""
+def store_inbound_fast(conn: Connection, inbound: Inbound, org: str | None, spooled: bool = False,
+                       phone_hash: str | None = None):
+    """store_inbound in one statement; `conn` in autocommit (or a batch's transaction). PostgreSQL only.
+    With `phone_hash` (bot/line/privacy.phone_hash) the contact says whether a forgotten opt-out waits."""
     if not (org and inbound.phone):
         return store_inbound(conn, inbound, org, spooled=spooled)
     now = utcnow()
@@ -225,11 +234,12 @@ def store_inbound_fast(conn: Connection, inbound: Inbound, org: str | None, spoo
     del params["contact_id"]
     params.update(c_organization=org, c_phone=inbound.phone, c_created_at=now, c_updated_at=now,
                   c_profile_name=inbound.profile_name, c_whatsapp_id=inbound.wa_id, c_opted_out=False,
-                  **{f"c_last_inbound_{inbound.channel}_at": inbound.received_at})
+                  f_phone_hash=phone_hash, **{f"c_last_inbound_{inbound.channel}_at": inbound.received_at})
     row = conn.execute(_pg_store(inbound.channel), params).one()
     if row.inbound_id is None:
         raise Duplicate(inbound.sid)
-    return row.inbound_id, ContactView(row.id, row.language, row.opted_out)
+    return row.inbound_id, ContactView(row.id, row.language, row.opted_out,
+                                       bool(row.forgotten) if phone_hash else None)
 
 
 _REPLY_FIELDS = ("organization", "contact_id", "channel", "to_address", "from_address", "body", "encoding",
