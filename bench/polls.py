@@ -11,7 +11,7 @@ services the app builds:
    and the RQ drain jobs; nobody drains them here: the rows are then marked sent, as a worker would);
 3. ingest: alternating phases of the same size through bot.line.engine.receive (store, answer, record),
    menu traffic ("hi", "1", "menu") from contacts outside the poll, then poll answers (digits, words,
-   typos) from members. Goal: answers/s >= 0.8 x menu messages/s in the same run;
+   typos) from members, each answering both questions. Goal: answers/s >= 0.8 x menu messages/s in the same run;
 4. results: the poll's answers topped up to N with one INSERT ... SELECT, then bot.broadcasts.polls.results
    (every breakdown) timed, median of five. Goal: <= 200 ms at 100,000 answers.
 The last line on stdout is one JSON object of figures.
@@ -121,12 +121,14 @@ def main() -> None:
         menu_from = iter(range(n + 1, n + 2 * per + 1))
         for round_ in range(2):
             menu = [inbound(next(menu_from), MENU[i % 3]) for i in range(per // 2)]
-            answers = [inbound(next(answerer), ANSWERS[i % len(ANSWERS)]) for i in range(per // 2)]
+            # Each member answers both questions, as a poll's traffic goes: per // 4 members, two answers each.
+            who = [next(answerer) for _ in range(per // 4)]
+            answers = [inbound(m, ANSWERS[(i + k) % len(ANSWERS)]) for k in (0, 1) for i, m in enumerate(who)]
             rates["menu"].append(phase(services, menu))
             rates["answers"].append(phase(services, answers))
             log(f"round {round_ + 1}: menu {rates['menu'][-1]:.0f}/s, answers {rates['answers'][-1]:.0f}/s")
         stored = stack.scalar(f"SELECT count(*) FROM poll_answers WHERE poll_id = {pid}")
-        assert stored == per, (stored, per)  # every answer stored once
+        assert stored == 2 * 2 * (per // 4), (stored, per)  # every answer stored once
 
         stack.rows(f"""INSERT INTO poll_answers (poll_id, version_id, question, contact_id, option, channel, language,
                                                  changes, answered_at)

@@ -72,7 +72,8 @@ def _state(turn, open_ids: list[int]) -> dict:
         asked = p.asked_at.timestamp() if (p.asked_at and missing and missing[0] == 0) else time.time()
         state.update(poll=p.poll_id, version=p.version_id, q=missing[0] if missing else len(p.questions) - 1,
                      phase="pending" if missing else "left", at=asked, questions=p.questions, language=p.language)
-    _save(services, slug, phone, state)
+    if state["poll"] is None or state["phase"] == "left":  # else saved with the answer: one write per message
+        _save(services, slug, phone, state)
     return state
 
 
@@ -88,10 +89,11 @@ def poll_reply(turn, store, word) -> bool:
     if turn.org.is_organizer(turn.inbound.phone or "") and turn.inbound.text and \
             _first_word_is_command(turn):
         return False
+    leaving = _words(turn, "menu", "cancel")  # MENU keeps priority: the poll lets go of this member
     state = _state(turn, open_ids)
     if state.get("poll") is None or state.get("phase") == "left":
         return False
-    if _words(turn, "menu", "cancel"):  # MENU keeps priority: the poll lets go of this member
+    if leaving:
         _leave(turn, state)
         return False
     p = answers.Participation(state["poll"], state["version"], state["questions"], state["language"], None,

@@ -6,7 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+
+from bot.db import autocommit
 
 from bot.models import BroadcastRecipient, InboundMessage, Poll, PollAnswer, PollVersion, utcnow
 
@@ -25,20 +27,24 @@ class Participation:
 
 
 def participation(services, contact_id: int, poll_ids: list[int]) -> Participation | None:
-    """The newest version of these polls whose broadcast reached this contact, with their answers."""
+    """The newest version of these polls whose broadcast reached this contact, with their answers (one
+    query: it runs for a member's first message while a poll is open)."""
     if not poll_ids:
         return None
+    answered = (select(func.array_agg(PollAnswer.question)).where(PollAnswer.version_id == PollVersion.id,
+                                                                  PollAnswer.contact_id == contact_id)
+                .scalar_subquery())
     with services.engine.connect() as conn:
         row = conn.execute(
-            select(PollVersion.poll_id, PollVersion.id, PollVersion.questions, R.language, R.sent_at)
+            select(PollVersion.poll_id, PollVersion.id, PollVersion.questions, R.language, R.sent_at,
+                   answered.label("answered"))
             .join(R, R.broadcast_id == PollVersion.broadcast_id)
             .where(PollVersion.poll_id.in_(poll_ids), R.contact_id == contact_id, R.state.in_(REACHED))
             .order_by(PollVersion.id.desc()).limit(1)).first()
-        if row is None:
-            return None
-        answered = conn.scalars(select(PollAnswer.question).where(PollAnswer.version_id == row.id,
-                                                                  PollAnswer.contact_id == contact_id)).all()
-    return Participation(row.poll_id, row.id, row.questions, row.language, row.sent_at, frozenset(answered))
+    if row is None:
+        return None
+    return Participation(row.poll_id, row.id, row.questions, row.language, row.sent_at,
+                         frozenset(row.answered or ()))
 
 
 def record(services, p: Participation, question: int, contact_id: int, option: str | None, text: str | None,
@@ -47,7 +53,7 @@ def record(services, p: Participation, question: int, contact_id: int, option: s
     """Store (or change) an answer: "new", "changed", or "busy" (nothing stored) when the contact wrote
     something since `unless_busy_since` other than this message and `not_busy_words` (a form under way
     when the question came took those messages). One statement either way."""
-    from sqlalchemy import exists, func, literal
+    from sqlalchemy import exists, literal
     from sqlalchemy.dialects import postgresql, sqlite
 
     now = utcnow()
@@ -55,7 +61,8 @@ def record(services, p: Participation, question: int, contact_id: int, option: s
     values = dict(poll_id=p.poll_id, version_id=p.version_id, question=question, contact_id=contact_id,
                   option=option, text=(text or "")[:1000] or None, channel=channel, language=p.language,
                   inbound_message_id=inbound, changes=0, answered_at=now)
-    with services.engine.begin() as conn:
+    fast = autocommit(services.engine)  # one statement: no BEGIN/COMMIT round trips on PostgreSQL
+    with (fast.connect() if fast is not None else services.engine.begin()) as conn:
         dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
         if unless_busy_since is None:
             stmt = dialect.insert(PollAnswer).values(**values)
