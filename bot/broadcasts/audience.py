@@ -114,8 +114,14 @@ def audience(catalog, org: str, segment: Segment, texts: dict, has_template: boo
 
     wa_used = Contact.last_inbound_whatsapp_at.is_not(None)
     channel = case((wa_used, literal("whatsapp")), else_=literal("sms"))
-    member_lang = None
-    if members is not None:
+    member_lang, source = None, Contact.__table__
+    if members is not None and "organization" in members.c:
+        # At most one member per (organization, contact): a LEFT JOIN that PostgreSQL hashes once, not a
+        # lookup per contact (members has no index on contact_id alone: 1,000,000 lookups were minutes).
+        joined = members.alias("member_language")
+        source = source.outerjoin(joined, and_(joined.c.contact_id == Contact.id, joined.c.organization == org))
+        member_lang = joined.c.language
+    elif members is not None:
         member_lang = (select(members.c.language).where(members.c.contact_id == Contact.id)
                        .order_by(members.c.id.desc()).limit(1).scalar_subquery())
     own = func.coalesce(Contact.language, member_lang) if member_lang is not None else Contact.language
@@ -159,5 +165,5 @@ def audience(catalog, org: str, segment: Segment, texts: dict, has_template: boo
     return select(
         Contact.id.label("contact_id"), channel.label("channel"), language.label("language"),
         to_address.label("to_address"), mode.label("mode"), state.label("state"), reason.label("reason"),
-    ).where(*conditions)
+    ).select_from(source).where(*conditions)
 
