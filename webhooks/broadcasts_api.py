@@ -13,17 +13,14 @@ the API refuses (400 {error, field, status}).
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
 from bot import broadcasts
 from bot.broadcasts.validate import validate
 from webhooks.auth import token_required
+from webhooks.context import current_services
 
 bp = Blueprint("broadcasts_api", __name__, url_prefix="/api/v1/broadcasts")
-
-
-def _services():
-    return current_app.extensions["streetline"]
 
 
 def _body() -> dict:
@@ -50,7 +47,7 @@ def _missing(exc):
 @token_required
 def create():
     data = _body()
-    services = _services()
+    services = current_services()
     if data.get("send") is not None and not isinstance(data["send"], bool):  # the API's own option
         raise broadcasts.Invalid("send", "send", "send must be true or false")
     bid = broadcasts.create_broadcast(
@@ -67,34 +64,34 @@ def create():
 @bp.post("/preview")
 @token_required
 def preview_draft():
-    draft = validate(_services().catalog, g.organization, _body())  # the whole draft, as the page does
-    return jsonify(broadcasts.preview(_services(), organization=g.organization, segment=draft.segment,
+    draft = validate(current_services().catalog, g.organization, _body())  # the whole draft, as the page does
+    return jsonify(broadcasts.preview(current_services(), organization=g.organization, segment=draft.segment,
                                       texts=draft.texts, template=draft.template))
 
 
 @bp.get("")
 @token_required
 def index():
-    return jsonify(broadcasts=broadcasts.list_broadcasts(_services(), g.organization))
+    return jsonify(broadcasts=broadcasts.list_broadcasts(current_services(), g.organization))
 
 
 @bp.get("/<int:bid>")
 @token_required
 def show(bid: int):
-    return jsonify(broadcasts.progress(_services(), bid, g.organization))
+    return jsonify(broadcasts.progress(current_services(), bid, g.organization))
 
 
 @bp.get("/<int:bid>/preview")
 @token_required
 def preview(bid: int):
-    broadcasts.progress(_services(), bid, g.organization)  # 404 for another organization's broadcast
-    return jsonify(broadcasts.preview(_services(), bid))
+    broadcasts.progress(current_services(), bid, g.organization)  # 404 for another organization's broadcast
+    return jsonify(broadcasts.preview(current_services(), bid))
 
 
 @bp.post("/<int:bid>/<any(send, pause, resume, cancel):action>")  # others: 404 by routing
 @token_required
 def act(bid: int, action: str):
-    services = _services()
+    services = current_services()
     if action == "send":
         broadcasts.send_broadcast(services, bid, g.organization)
     elif action in ("pause", "resume", "cancel"):

@@ -2,11 +2,12 @@
 the token's organization (g.organization); phone numbers are masked and anonymous reporters never shown."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
 from bot.desk import report_list, report_status
 from bot.desk.filters import FilterError
 from webhooks.auth import token_required
+from webhooks.context import current_services
 
 bp = Blueprint("reports_api", __name__, url_prefix="/api/v1/reports")
 
@@ -19,10 +20,10 @@ def _error(status: int, message: str):
 @token_required
 def list_reports():
     try:
-        query = report_list.ListQuery.parse(request.args, current_app.extensions["streetline"].catalog)
+        query = report_list.ListQuery.parse(request.args, current_services().catalog)
     except FilterError as exc:
         return _error(400, str(exc))
-    services = current_app.extensions["streetline"]
+    services = current_services()
     return jsonify(report_list.list_reports(services, g.organization, query))
 
 
@@ -38,7 +39,7 @@ def change(reference: str):
     unknown = set(body) - {"status", "note"}
     if unknown:
         return _error(400, f"unknown fields: {', '.join(sorted(unknown))}")
-    services = current_app.extensions["streetline"]
+    services = current_services()
     try:
         result = report_status.change_status(services, g.organization, reference, status, note, actor="api")
     except report_status.TransitionError as exc:
