@@ -35,9 +35,8 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _common import (  # noqa: E402
-    CpuMeter, Gunicorn, Stack, app_env, latency_summary, log, run_load, signed_post,
-)
+from _common import CpuMeter, Gunicorn, Stack, app_env, latency_summary, log, signed_post  # noqa: E402
+from _load import run_load  # noqa: E402
 
 PATH = "/webhooks/twilio/messages"
 NAIROBI = "+254709990001"

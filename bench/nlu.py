@@ -28,9 +28,9 @@ from bench._common import (  # noqa: E402
     app_env,
     latency_summary,
     log,
-    run_load,
     signed_post,
 )
+from bench._load import run_load  # noqa: E402
 from nlu.server import start_rasa  # noqa: E402
 from nlu.trainingdata import load_file  # noqa: E402
 

@@ -28,7 +28,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from _common import ROOT, CpuMeter, Gunicorn, Stack, app_env, latency_summary, log, percentile  # noqa: E402
-from _common import Conn  # noqa: E402  one keep-alive HTTP/1.1 connection, one request at a time
+from _load import Conn  # noqa: E402  one keep-alive HTTP/1.1 connection, one request at a time
 from inbound import Messages  # noqa: E402
 
 P99_GOAL_MS = 250.0

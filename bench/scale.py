@@ -27,7 +27,8 @@ from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _common import ROOT, CpuMeter, Gunicorn, Stack, app_env, latency_summary, log, run_load, signed_post  # noqa: E402
+from _common import ROOT, CpuMeter, Gunicorn, Stack, app_env, latency_summary, log, signed_post  # noqa: E402
+from _load import run_load  # noqa: E402
 
 ACCOUNT = "AC" + "c" * 32
 TOKEN = "bench-standin-token-0123456789"
