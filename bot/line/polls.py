@@ -59,13 +59,13 @@ def _words(turn, *groups: str) -> bool:
     return any(text in catalog.keywords(group, lang) for group in groups for lang in turn.org.languages)
 
 
-def _state(turn, open_ids: list[int]) -> dict:
+def _state(turn, open_ids: list[list]) -> dict:
     """Where this member stands in the newest open poll they were sent (cached in Redis)."""
     services, slug, phone = turn.services, turn.org.slug, turn.inbound.phone
     state = _load(services, slug, phone)
-    if state is not None and state.get("open") == open_ids:
+    if state is not None and state.get("open") == open_ids:  # same polls, same versions
         return state
-    p = answers.participation(services, turn.contact.id, open_ids)
+    p = answers.participation(services, turn.contact.id, [stamp[0] for stamp in open_ids])
     state = {"open": open_ids, "poll": None}
     if p is not None:
         missing = [q for q in range(len(p.questions)) if q not in p.answered]

@@ -7,7 +7,7 @@ Raw counts: pages and exports that leave the organization suppress small ones (b
 """
 from __future__ import annotations
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import func, literal_column, select, text
 
 from bot.broadcasts.polls.service import current_version, get_poll
 from bot.models import BroadcastRecipient, Member, PollAnswer, PollVersion
@@ -20,6 +20,30 @@ BREAKDOWNS = ("market", "trade", "language", "channel")
 def _dimension(name: str):
     return {"market": func.coalesce(Member.place_id, "-"), "trade": func.coalesce(Member.trade, "-"),
             "language": PollAnswer.language, "channel": PollAnswer.channel}[name]
+
+
+_SETS = text("""
+SELECT a.question, coalesce(a.option, 'other') AS option, coalesce(m.place_id, '-') AS market,
+       coalesce(m.trade, '-') AS trade, a.language, a.channel,
+       GROUPING(coalesce(m.place_id, '-'), coalesce(m.trade, '-'), a.language, a.channel) AS g, count(*) AS n
+FROM poll_answers a LEFT JOIN members m ON m.contact_id = a.contact_id AND m.organization = :org
+WHERE a.version_id = :version
+GROUP BY a.question, coalesce(a.option, 'other'),
+         GROUPING SETS ((), (coalesce(m.place_id, '-')), (coalesce(m.trade, '-')), (a.language), (a.channel))
+""")
+# GROUPING() bits, market first: which breakdown a row of _SETS belongs to.
+_SET_OF = {15: None, 7: "market", 11: "trade", 13: "language", 14: "channel"}
+
+
+def _grouping_sets(conn, organization: str, version_id: int):
+    overall, by = [], {name: [] for name in BREAKDOWNS}
+    for r in conn.execute(_SETS, {"org": organization, "version": version_id}):
+        name = _SET_OF[r.g]
+        if name is None:
+            overall.append((r.question, r.option, r.n))
+        else:
+            by[name].append((r.question, getattr(r, name), r.option, r.n))
+    return overall, by
 
 
 def _shares(counts: dict[str, int], values: list[str]) -> list[dict]:
@@ -46,12 +70,16 @@ def results(services, poll_id: int, organization: str | None = None, version: in
                        & (Member.organization == poll.organization))
             .where(PollAnswer.version_id == v.id))
     with services.engine.connect() as conn:
-        overall = conn.execute(base.add_columns(PollAnswer.question, option.label("option"), func.count())
-                               .group_by(PollAnswer.question, literal_column("option"))).all()
-        by = {name: conn.execute(base.add_columns(PollAnswer.question, _dimension(name).label("key"),
-                                                  option.label("option"), func.count())
-                                 .group_by(PollAnswer.question, literal_column("key"), literal_column("option"))).all()
-              for name in BREAKDOWNS}
+        if conn.dialect.name == "postgresql":  # one scan for every breakdown (100,000 answers: one pass)
+            overall, by = _grouping_sets(conn, poll.organization, v.id)
+        else:
+            overall = conn.execute(base.add_columns(PollAnswer.question, option.label("option"), func.count())
+                                   .group_by(PollAnswer.question, literal_column("option"))).all()
+            by = {name: conn.execute(base.add_columns(PollAnswer.question, _dimension(name).label("key"),
+                                                      option.label("option"), func.count())
+                                     .group_by(PollAnswer.question, literal_column("key"),
+                                               literal_column("option"))).all()
+                  for name in BREAKDOWNS}
         respondents = conn.scalar(select(func.count(func.distinct(PollAnswer.contact_id)))
                                   .where(PollAnswer.version_id == v.id))
         reach = dict(conn.execute(select(R.state, func.count()).where(R.broadcast_id == v.broadcast_id)

@@ -16,7 +16,7 @@ from bot.broadcasts.errors import BroadcastError, NotFound
 from bot.broadcasts.polls.validate import validate_poll
 from bot.models import Poll, PollAnswer, PollVersion, utcnow
 
-OPEN_KEY = "polls:open:{org}"  # JSON [[poll id, closes_at epoch or null], ...]; deleted on every change
+OPEN_KEY = "polls:open:{org}"  # JSON [[poll id, version, updated_at, closes_at or null], ...]; dropped on change
 
 
 def yes_no_labels(catalog, organization: str):
@@ -160,8 +160,10 @@ def forget_open(services, organization: str) -> None:
             pass
 
 
-def open_polls(services, organization: str) -> list[int]:
-    """Ids of the organization's open polls (state open, not past closes_at), newest first."""
+def open_polls(services, organization: str) -> list[list]:
+    """[poll id, current version, last change] of the organization's open polls (state open, not past
+    closes_at), newest first. A member's cached place (bot/line/polls.py) holds for this list only: an
+    edit or a send of a new version starts it afresh."""
     now = utcnow().timestamp()
     key = OPEN_KEY.format(org=organization)
     cached = None
@@ -172,15 +174,16 @@ def open_polls(services, organization: str) -> list[int]:
             cached = None
     if cached is None:
         with services.engine.connect() as conn:
-            rows = conn.execute(select(Poll.id, Poll.closes_at).where(Poll.organization == organization,
-                                                                      Poll.state == "open")
+            rows = conn.execute(select(Poll.id, Poll.version, Poll.updated_at, Poll.closes_at)
+                                .where(Poll.organization == organization, Poll.state == "open")
                                 .order_by(Poll.id.desc())).all()
-        pairs = [[r.id, r.closes_at.timestamp() if r.closes_at else None] for r in rows]
+        triples = [[r.id, r.version, r.updated_at.timestamp(), r.closes_at.timestamp() if r.closes_at else None]
+                   for r in rows]
         if services.redis is not None:
             try:
-                services.redis.set(key, json.dumps(pairs), ex=300)
+                services.redis.set(key, json.dumps(triples), ex=300)
             except Exception:  # noqa: BLE001
                 pass
     else:
-        pairs = json.loads(cached)
-    return [pid for pid, closes in pairs if closes is None or closes > now]
+        triples = json.loads(cached)
+    return [[pid, version, changed] for pid, version, changed, closes in triples if closes is None or closes > now]
