@@ -42,6 +42,7 @@ class Catalog:
         self.choices: Mapping[str, ChoiceList] = raw.choices
         self._keywords_by_lang: dict[str, dict[str, frozenset[str]]] = {}
         self._keywords: dict[str, frozenset[str]] = {}
+        self._keywords_with_any: dict[tuple[str, str], frozenset[str]] = {}  # keywords(group, lang), memoised
         for group, per_lang in raw.keywords.items():
             self._keywords_by_lang[group] = {lang: frozenset(w.strip().lower() for w in ws) for lang, ws in per_lang.items()}
             self._keywords[group] = frozenset().union(*self._keywords_by_lang[group].values()) if per_lang else frozenset()
@@ -213,8 +214,11 @@ class Catalog:
         language-neutral ones ("any"). Unknown group: KeyError."""
         if lang is None:
             return self._keywords[group]
-        per = self._keywords_by_lang[group]
-        return per.get(lang, frozenset()) | per.get("any", frozenset())
+        words = self._keywords_with_any.get((group, lang))
+        if words is None:  # built once: a menu message asks ~130 times (bench/profile_inbound.py)
+            per = self._keywords_by_lang[group]
+            words = self._keywords_with_any[group, lang] = per.get(lang, frozenset()) | per.get("any", frozenset())
+        return words
 
     def keyword_groups(self) -> list[str]:
         return sorted(self._keywords)

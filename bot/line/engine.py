@@ -308,10 +308,21 @@ def _keyword_language(turn: Turn) -> str | None:
     """A one-word message that is a keyword of exactly one of the organization's languages ("habari",
     "jiunge", "bonjour")."""
     word = keywords.normalise(turn.inbound.text)
-    catalog = turn.services.catalog
-    langs = {lang for group in catalog.keyword_groups() for lang in turn.org.languages
-             if word in catalog.keywords(group, lang) - catalog.keywords(group, "any")}
-    return langs.pop() if len(langs) == 1 else None
+    langs = _language_words(turn.services.catalog, tuple(turn.org.languages)).get(word, ())
+    return next(iter(langs)) if len(langs) == 1 else None
+
+
+@functools.lru_cache(maxsize=64)
+def _language_words(catalog, languages: tuple[str, ...]) -> dict[str, frozenset[str]]:
+    """Keyword -> those of `languages` whose keywords (any group, language-neutral ones left out) hold
+    it: built once, instead of a set difference per group and language on every message."""
+    found: dict[str, set[str]] = {}
+    for group in catalog.keyword_groups():
+        neutral = catalog.keywords(group, "any")
+        for lang in languages:
+            for word in catalog.keywords(group, lang) - neutral:
+                found.setdefault(word, set()).add(lang)
+    return {word: frozenset(langs) for word, langs in found.items()}
 
 
 @functools.lru_cache(maxsize=64)
