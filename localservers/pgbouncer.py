@@ -8,7 +8,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from localservers.ports import free_port, wait_for_port
+from localservers.ports import end_process, free_port, wait_for_port
 
 
 def pgbouncer_binary() -> str:
@@ -93,13 +93,7 @@ logfile = {self.root / 'pgbouncer.log'}
             return ""
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)  # SIGINT: close connections and exit at once
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        end_process(self.proc, signal.SIGINT)  # SIGINT: close connections and exit at once
         self.proc = None
         time.sleep(0.05)
 

@@ -6,7 +6,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from localservers.ports import free_port, wait_for_port
+from localservers.ports import end_process, free_port, wait_for_port
 
 
 def redis_server_binary() -> str:
@@ -45,13 +45,7 @@ class RedisServer:
         return self
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        end_process(self.proc)
         self.proc = None
         # The port is free once nothing accepts; avoid racing a restart against TIME_WAIT.
         time.sleep(0.05)

@@ -6,7 +6,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from localservers.ports import free_port, wait_for_port
+from localservers.ports import end_process, free_port, wait_for_port
 from localservers.redis import redis_server_binary
 
 
@@ -27,13 +27,7 @@ class _Process:
         self.proc = None
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        end_process(self.proc)
         self.proc = None
 
 
