@@ -30,6 +30,7 @@ SHORT: dict[str, list[str]] = {
     "nlu": ["--messages", "150", "--rounds", "1"],
     "organizer": ["--reports", "5000", "--rounds", "1"],
     "broadcast": ["--scale", "0.1"],
+    "broadcast_million": ["--contacts", "100000", "--drain-seconds", "10"],
     "outage": ["--rate", "40", "--duration", "20", "--down-at", "5", "--down-for", "5"],
     "scale": ["--recipients", "2000", "--rate", "200"],
 }
