@@ -345,3 +345,36 @@ def signed_post(path: str, form: dict, host: str = "127.0.0.1", token: str = AUT
         "\r\n"
     )
     return head.encode() + body
+
+
+class CliProcesses:
+    """`python -m bot.cli ...` processes (workers) started with one environment, each logging to
+    /tmp/streetline-bench-<name>-<n>.log; stopped with SIGTERM, killed after `timeout` seconds."""
+
+    def __init__(self, env: dict, name: str, timeout: float = 20.0):
+        self.env, self.name, self.timeout = env, name, timeout
+        self.procs: list[subprocess.Popen] = []
+        self.logs: list = []
+
+    def start(self, *args: str) -> subprocess.Popen:
+        log_file = open(f"/tmp/streetline-bench-{self.name}-{len(self.logs)}.log", "wb")
+        self.logs.append(log_file)
+        proc = subprocess.Popen([sys.executable, "-m", "bot.cli", *args], cwd=ROOT, env=self.env, stdout=log_file,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        self.procs.append(proc)
+        return proc
+
+    def stop(self) -> None:
+        for p in self.procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in self.procs:
+            try:
+                p.wait(self.timeout)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        self.procs = []
+        for f in self.logs:
+            f.close()
+        self.logs = []

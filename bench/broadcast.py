@@ -27,7 +27,7 @@ from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _common import ROOT, Stack, log  # noqa: E402
+from _common import ROOT, CliProcesses, Stack, log  # noqa: E402
 
 ACCOUNT = "AC" + "b" * 32
 TOKEN = "bench-standin-token-0123456789"
@@ -73,9 +73,8 @@ def seed(stack: Stack) -> None:
 class Procs:
     def __init__(self, env):
         self.env = env
-        self.workers: list[subprocess.Popen] = []
+        self.cli = CliProcesses(env, "worker", timeout=15)
         self.standin: subprocess.Popen | None = None
-        self.logs = []
 
     def start_standin(self, port: int, rate: float | None) -> None:
         from localservers import wait_for_port
@@ -89,24 +88,14 @@ class Procs:
         wait_for_port(port, 30)
 
     def start_worker(self) -> subprocess.Popen:
-        log_path = open(f"/tmp/streetline-bench-worker-{len(self.logs)}.log", "wb")
-        self.logs.append(log_path)
-        proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "broadcast", "worker"], cwd=ROOT, env=self.env,
-                                stdout=log_path, stderr=subprocess.STDOUT, start_new_session=True)
-        self.workers.append(proc)
-        return proc
+        return self.cli.start("broadcast", "worker")
+
+    @property
+    def workers(self) -> list[subprocess.Popen]:
+        return self.cli.procs
 
     def stop_workers(self) -> None:
-        for p in self.workers:
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        for p in self.workers:
-            try:
-                p.wait(15)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-        self.workers = []
+        self.cli.stop()
 
     def stop(self) -> None:
         self.stop_workers()
@@ -116,8 +105,6 @@ class Procs:
                 self.standin.wait(15)
             except subprocess.TimeoutExpired:
                 self.standin.kill()
-        for f in self.logs:
-            f.close()
 
 
 def provider_counts(base_url: str) -> Counter:

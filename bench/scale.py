@@ -27,7 +27,7 @@ from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _common import ROOT, CpuMeter, Gunicorn, Stack, app_env, latency_summary, log, signed_post  # noqa: E402
+from _common import ROOT, CliProcesses, CpuMeter, Gunicorn, Stack, app_env, latency_summary, log, signed_post  # noqa: E402
 from _load import run_load  # noqa: E402
 
 ACCOUNT = "AC" + "c" * 32
@@ -63,32 +63,6 @@ def requests_for(run: str, start: int, count: int, host: str) -> list[bytes]:
                 "ApiVersion": "2010-04-01"}
         out.append(signed_post("/webhooks/twilio/messages", form, host=host, token=TOKEN))
     return out
-
-
-class Workers:
-    def __init__(self, env: dict):
-        self.env, self.procs, self.logs = env, [], []
-
-    def start(self, *args: str) -> subprocess.Popen:
-        log_file = open(f"/tmp/streetline-bench-scale-{len(self.procs)}.log", "wb")
-        self.logs.append(log_file)
-        proc = subprocess.Popen([sys.executable, "-m", "bot.cli", *args], cwd=ROOT, env=self.env, stdout=log_file,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-        self.procs.append(proc)
-        return proc
-
-    def stop(self) -> None:
-        for p in self.procs:
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        for p in self.procs:
-            try:
-                p.wait(20)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-        for f in self.logs:
-            f.close()
 
 
 def ready_by(services, queue_name: str, count: int, timeout: float = 180.0) -> None:
@@ -141,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
              "--auth-token", TOKEN, "--max-records", str(args.recipients + 10_000), "--callback-delay", "0.2",
              "--no-spec-check", "--rate", str(args.rate * 1.2)],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        workers = Workers(env)
+        workers = CliProcesses(env, "scale")
         webs = [Gunicorn(env, workers=1, worker_class="gthread", threads=4) for _ in range(args.web)]
         try:
             wait_for_port(port, 30)
