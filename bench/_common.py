@@ -378,3 +378,20 @@ class CliProcesses:
         for f in self.logs:
             f.close()
         self.logs = []
+
+
+def provider_counts(base_url: str, account: str, token: str):
+    """Messages per To address and their SIDs, from the Twilio stand-in's message list (pages of 1000):
+    what the provider really holds, to count duplicates and losses against."""
+    from collections import Counter
+
+    from standin.client import local_twilio_client
+
+    client = local_twilio_client(base_url, account, token, timeout=60)
+    counts: Counter = Counter()
+    sids = set()
+    for m in client.messages.stream(page_size=1000):
+        counts[m.to] += 1
+        sids.add(m.sid)
+    client.http_client.close()
+    return counts, sids

@@ -23,11 +23,10 @@ import signal
 import subprocess
 import sys
 import time
-from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _common import ROOT, CliProcesses, Stack, log  # noqa: E402
+from _common import ROOT, CliProcesses, Stack, log, provider_counts  # noqa: E402
 
 ACCOUNT = "AC" + "b" * 32
 TOKEN = "bench-standin-token-0123456789"
@@ -105,20 +104,6 @@ class Procs:
                 self.standin.wait(15)
             except subprocess.TimeoutExpired:
                 self.standin.kill()
-
-
-def provider_counts(base_url: str) -> Counter:
-    """Messages per To address, from the stand-in's message list (twilio-python, pages of 1000)."""
-    from standin.client import local_twilio_client
-
-    client = local_twilio_client(base_url, ACCOUNT, TOKEN, timeout=60)
-    counts: Counter = Counter()
-    sids = set()
-    for m in client.messages.stream(page_size=1000):
-        counts[m.to] += 1
-        sids.add(m.sid)
-    client.http_client.close()
-    return counts, sids
 
 
 def scale_sizes(argv: list[str]) -> None:
@@ -218,7 +203,7 @@ def main() -> int:
                     f"(ratio {achieved / rate:.3f}), wall {wall:.1f}s, reasons {p['reasons']}")
 
             procs.stop_workers()
-            counts, provider_sids = provider_counts(f"http://127.0.0.1:{port}")
+            counts, provider_sids = provider_counts(f"http://127.0.0.1:{port}", ACCOUNT, TOKEN)
             duplicates = sum(c - 1 for c in counts.values() if c > 1)
             total_lost = 0
             for name, r in results.items():

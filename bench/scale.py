@@ -27,7 +27,9 @@ from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _common import ROOT, CliProcesses, CpuMeter, Gunicorn, Stack, app_env, latency_summary, log, signed_post  # noqa: E402
+from _common import (  # noqa: E402
+    ROOT, CliProcesses, CpuMeter, Gunicorn, Stack, app_env, latency_summary, log, provider_counts, signed_post,
+)
 from _load import run_load  # noqa: E402
 
 ACCOUNT = "AC" + "c" * 32
@@ -165,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
                 web.stop()
             workers.stop()
         try:
-            counts, provider_sids = provider_counts(f"http://127.0.0.1:{port}")
+            counts, provider_sids = provider_counts(f"http://127.0.0.1:{port}", ACCOUNT, TOKEN)
         finally:
             standin.send_signal(signal.SIGTERM)
             standin.wait(15)
@@ -214,20 +216,6 @@ def main(argv: list[str] | None = None) -> int:
         f"lost {b['lost']}, jobs per worker {b['jobs_per_worker']}")
     print(json.dumps(summary, separators=(",", ":")))
     return 0
-
-
-def provider_counts(base_url: str) -> tuple[Counter, set]:
-    """Messages per To address and their SIDs, from the stand-in's message list (pages of 1000)."""
-    from standin.client import local_twilio_client
-
-    client = local_twilio_client(base_url, ACCOUNT, TOKEN, timeout=60)
-    counts: Counter = Counter()
-    sids = set()
-    for m in client.messages.stream(page_size=1000):
-        counts[m.to] += 1
-        sids.add(m.sid)
-    client.http_client.close()
-    return counts, sids
 
 
 if __name__ == "__main__":
