@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "system-deps.sh"
-EVERYTHING = "chromium chromium-driver fonts-dejavu-core postgresql redis-server pgbouncer nodejs npm"
+EVERYTHING = ("chromium chromium-driver fonts-dejavu-core postgresql redis-server pgbouncer libpango-1.0-0 "
+              "libpangoft2-1.0-0 libharfbuzz-subset0 nodejs npm")
+PANGO = "usr/lib/x86_64-linux-gnu/libpangoft2-1.0.so.0"  # WeasyPrint's libraries, found by file
 
 
 def machine(tmp_path, commands=(), files=()):
@@ -48,14 +50,14 @@ def test_dry_run_names_what_a_bare_machine_lacks(tmp_path):
 def test_only_chromium_missing(tmp_path):
     env, log = machine(tmp_path, commands=("chromedriver", "redis-server", "node", "npm"),
                        files=("usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "usr/lib/postgresql/15/bin/initdb",
-                              "usr/sbin/pgbouncer"))
+                              "usr/sbin/pgbouncer", PANGO))
     assert run(env, "--dry-run").stdout.strip() == "would install: chromium"
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="installing needs root; the non-root path is tested below")
 def test_root_updates_once_and_installs_only_what_is_missing(tmp_path):
     env, log = machine(tmp_path, commands=("chromium", "chromedriver", "node", "npm"),
-                       files=("usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "usr/sbin/pgbouncer"))
+                       files=("usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "usr/sbin/pgbouncer", PANGO))
     done = run(env)
     assert done.returncode == 0, done.stderr
     assert log.read_text().splitlines() == ["update -q", "install -y -q postgresql redis-server"]
@@ -64,7 +66,7 @@ def test_root_updates_once_and_installs_only_what_is_missing(tmp_path):
 def test_nothing_missing_is_silent(tmp_path):
     env, log = machine(tmp_path, commands=("chromium", "chromedriver", "redis-server", "node", "npm"),
                        files=("usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "usr/lib/postgresql/16/bin/initdb",
-                              "usr/sbin/pgbouncer"))
+                              "usr/sbin/pgbouncer", PANGO))
     done = run(env)
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
     assert not log.exists()
@@ -77,6 +79,6 @@ def test_not_root_stops_at_once_with_the_command():
         env, log = machine(Path(where), commands=("chromedriver", "redis-server", "node", "npm"))
         done = run(env, as_user=65534)
         assert done.returncode == 2
-        assert "missing system packages: chromium fonts-dejavu-core postgresql pgbouncer" in done.stderr
+        assert "missing system packages: chromium fonts-dejavu-core postgresql pgbouncer libpango-1.0-0" in done.stderr
         assert f"sudo {SCRIPT}" in done.stderr
         assert not log.exists()

@@ -21,10 +21,10 @@ NAV = (
 def blueprints(settings) -> list:
     from webhooks.dashboard import (auth, broadcasts, conversations, data, home, language, markets, members,
                                     reports, simulator)
-    from webhooks.dashboard import authorities
+    from webhooks.dashboard import authorities, evidence
 
     found = [auth.bp, language.bp, home.bp, reports.bp, members.bp, markets.bp, broadcasts.bp, conversations.bp,
-             data.bp, authorities.bp]
+             data.bp, authorities.bp, evidence.bp]
     from webhooks.dashboard import polls
 
     found.append(polls.bp)

@@ -1,0 +1,84 @@
+"""Evidence packs: for random filters, the brief's counts are the data page's (the same filter, the same
+suppression), and the PDF made from it is a real PDF, dated, in the organization's language."""
+from __future__ import annotations
+
+import html
+import json
+import random
+import re
+from datetime import date, timedelta
+
+from bot.line.answers import dates
+from bot.line.reports import create_report
+from bot.models import utcnow
+from tests.authorities.conftest import ORG
+
+PLACES = ("nbo.gikomba", "nbo.toi", "nbo.githurai", None)
+CATEGORIES = ("confiscation", "eviction", "harassment", "waste")
+
+
+def _history(services, n: int = 60, seed: int = 14):
+    rng = random.Random(seed)
+    now = utcnow()
+    for i in range(n):
+        place = rng.choice(PLACES)
+        create_report(services, ORG, contact_id=None, channel="sms", language="en", category=rng.choice(CATEGORIES),
+                      description=f"report {i}", place={"place_id": place} if place else {"place_text": "behind the mosque"},
+                      occurred_on=None, occurred_text=None, anonymous=False, now=now - timedelta(days=rng.randint(0, 80)))
+
+
+def _random_filter(rng, today: date) -> dict:
+    start = today - timedelta(days=rng.randint(0, 90))
+    args = {"from": start.isoformat(), "to": (start + timedelta(days=rng.randint(0, 60))).isoformat()}
+    if rng.random() < 0.5:
+        args["category"] = rng.choice(CATEGORIES)
+    if rng.random() < 0.4:
+        args["market"] = rng.choice([p for p in PLACES if p] + ["none"])
+    if rng.random() < 0.3:
+        args["status"] = "new"
+    return args
+
+
+def _counts(page: str, table: str) -> list[str]:
+    body = re.search(rf'<table id="{table}">(.*?)</table>', page, re.S).group(1)
+    return [html.unescape(v) for v in re.findall(r'data-count="([^"]*)"', body)]
+
+
+def test_the_pack_counts_what_the_data_page_counts_for_random_filters(services, organizer_browser):
+    _history(services)
+    rng = random.Random(2026)
+    today = dates.local_today(services.catalog.organizations[ORG])
+    for _ in range(12):
+        args = _random_filter(rng, today)
+        data = organizer_browser.get("/data", query_string=args)
+        assert data.status_code == 200, args
+        figures = json.loads(html.unescape(re.search(r'id="data-figures">(.*?)</script>', data.get_data(as_text=True),
+                                                     re.S).group(1)))
+        pack = organizer_browser.get("/evidence", query_string=args).get_data(as_text=True)
+        headline = html.unescape(re.search(r'data-figure="reports" data-count="([^"]*)"', pack).group(1))
+        assert headline == str(figures["reports"]), args
+        shown = [str(v) for v in figures["by_category"]["shown"] if str(v) != "0"]
+        assert _counts(pack, "pack-categories") == shown, args
+        assert _counts(pack, "pack-weeks") == figures["by_week"]["totals"], args
+        assert _counts(pack, "pack-places") == [str(v) for v in figures["by_place"]["shown"]], args
+
+
+def test_the_pdf_is_dated_and_refuses_bad_filters(services, organizer_browser):
+    _history(services, n=12)
+    response = organizer_browser.get("/evidence.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF-") and len(response.data) > 5000
+    assert f"streetline-{ORG}-" in response.headers["Content-Disposition"]
+    bad = organizer_browser.get("/evidence.pdf?from=2026-02-30")
+    assert bad.status_code == 400
+
+
+def test_the_brief_is_in_the_organizations_language(live, services):
+    from bot.desk.accounts import create_user
+    from tests.authorities.conftest import PASSWORD, Browser
+
+    account = create_user(services, "dakar-vendors", "brief@dakar.example.org", "Awa", PASSWORD, "organizer")
+    browser = Browser(live[1].test_client())
+    assert browser.login(account.email).status_code == 302
+    page = browser.get("/evidence").get_data(as_text=True)
+    assert '<html lang="fr">' in page and "Dossier de preuves" in page and "Signalements par semaine" in page
