@@ -131,10 +131,11 @@ def main() -> None:
         assert stored == 2 * 2 * (per // 4), (stored, per)  # every answer stored once
 
         stack.rows(f"""INSERT INTO poll_answers (poll_id, version_id, question, contact_id, option, channel, language,
-                                                 changes, answered_at)
+                                                 market, trade, changes, answered_at)
                        SELECT {pid}, v.id, 0, r.contact_id, CASE WHEN r.contact_id % 3 = 0 THEN 'no' ELSE 'yes' END,
-                              r.channel, r.language, 0, now()
+                              r.channel, r.language, m.place_id, m.trade, 0, now()
                        FROM broadcast_recipients r JOIN poll_versions v ON v.broadcast_id = r.broadcast_id
+                       JOIN members m ON m.contact_id = r.contact_id
                        WHERE r.broadcast_id = {sent['broadcast_id']}
                        ON CONFLICT DO NOTHING RETURNING 1""")
         stack.scalar("SELECT count(*) FROM poll_answers")  # warm; autovacuum analyses in its own time

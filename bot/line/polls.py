@@ -138,7 +138,7 @@ def _pending(turn, state: dict, p) -> bool:
     option = pick(turn, p.questions[q])
     text = turn.inbound.text if option is None else None  # "other" and free answers keep what was typed
     stored = answers.record(turn.services, p, q, turn.contact.id, option, text, turn.channel, turn.inbound.sid,
-                            unless_busy_since=at, not_busy_words=_carrier_words(turn))
+                            organization=turn.org.slug, unless_busy_since=at, not_busy_words=_carrier_words(turn))
     if stored == "busy":
         return _ask_again(turn, state, p, q)
     if q + 1 < len(p.questions):
@@ -166,7 +166,8 @@ def _maybe_change(turn, state: dict, p) -> bool:
     if option is None:
         _leave(turn, state)
         return False
-    answers.record(turn.services, p, q, turn.contact.id, option, None, turn.channel, turn.inbound.sid)
+    answers.record(turn.services, p, q, turn.contact.id, option, None, turn.channel, turn.inbound.sid,
+                   organization=turn.org.slug)
     turn.say("poll.changed", lang=p.language)
     state["at"] = time.time()
     _save(turn.services, turn.org.slug, turn.inbound.phone, state)

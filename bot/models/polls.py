@@ -68,6 +68,10 @@ class PollAnswer(Base):
     text: Mapped[str | None] = mapped_column(Text)
     channel: Mapped[str] = mapped_column(String(16))
     language: Mapped[str] = mapped_column(String(8))
+    # The member's market and trade when they answered: results need no join, and do not move when a
+    # member later changes market.
+    market: Mapped[str | None] = mapped_column(String(64))
+    trade: Mapped[str | None] = mapped_column(String(32))
     inbound_message_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id", ondelete="SET NULL"))
     changes: Mapped[int] = mapped_column(SmallInteger, default=0)
     answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

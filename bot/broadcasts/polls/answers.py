@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from bot.db import autocommit
 
-from bot.models import BroadcastRecipient, InboundMessage, Poll, PollAnswer, PollVersion, utcnow
+from bot.models import BroadcastRecipient, InboundMessage, Member, Poll, PollAnswer, PollVersion, utcnow
 
 R = BroadcastRecipient
 REACHED = ("sending", "sent", "delivered", "read")  # a reply proves it arrived, whatever the callbacks said
@@ -48,7 +48,7 @@ def participation(services, contact_id: int, poll_ids: list[int]) -> Participati
 
 
 def record(services, p: Participation, question: int, contact_id: int, option: str | None, text: str | None,
-           channel: str, inbound_sid: str | None, *, unless_busy_since: datetime | None = None,
+           channel: str, inbound_sid: str | None, *, organization: str, unless_busy_since: datetime | None = None,
            not_busy_words: frozenset[str] = frozenset()) -> str:
     """Store (or change) an answer: "new", "changed", or "busy" (nothing stored) when the contact wrote
     something since `unless_busy_since` other than this message and `not_busy_words` (a form under way
@@ -58,8 +58,11 @@ def record(services, p: Participation, question: int, contact_id: int, option: s
 
     now = utcnow()
     inbound = select(InboundMessage.id).where(InboundMessage.provider_sid == inbound_sid).scalar_subquery()
+    member = (Member.contact_id == contact_id, Member.organization == organization)
     values = dict(poll_id=p.poll_id, version_id=p.version_id, question=question, contact_id=contact_id,
                   option=option, text=(text or "")[:1000] or None, channel=channel, language=p.language,
+                  market=select(Member.place_id).where(*member).scalar_subquery(),
+                  trade=select(Member.trade).where(*member).scalar_subquery(),
                   inbound_message_id=inbound, changes=0, answered_at=now)
     fast = autocommit(services.engine)  # one statement: no BEGIN/COMMIT round trips on PostgreSQL
     with (fast.connect() if fast is not None else services.engine.begin()) as conn:
@@ -76,6 +79,7 @@ def record(services, p: Participation, question: int, contact_id: int, option: s
         stmt = stmt.on_conflict_do_update(
             index_elements=["version_id", "question", "contact_id"],
             set_=dict(option=stmt.excluded.option, text=stmt.excluded.text, channel=stmt.excluded.channel,
+                      market=stmt.excluded.market, trade=stmt.excluded.trade,
                       inbound_message_id=stmt.excluded.inbound_message_id, answered_at=now,
                       changes=PollAnswer.changes + 1)).returning(PollAnswer.changes)
         changes = conn.execute(stmt).scalar()

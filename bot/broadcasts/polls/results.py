@@ -2,7 +2,7 @@
 overall and by market, trade, language and channel, and the response rate against delivered messages.
 
 One GROUP BY per breakdown over poll_answers (one row per member per question per version, so a member
-counts once however often they changed their mind). Market and trade come from the member's registration.
+counts once however often they changed their mind). Market and trade are the member's when they answered (kept on the answer).
 Raw counts: pages and exports that leave the organization suppress small ones (bot/desk/suppression.py).
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import func, literal_column, select, text
 
 from bot.broadcasts.polls.service import current_version, get_poll
-from bot.models import BroadcastRecipient, Member, PollAnswer, PollVersion
+from bot.models import BroadcastRecipient, PollAnswer, PollVersion
 
 R = BroadcastRecipient
 OTHER = "other"
@@ -18,18 +18,18 @@ BREAKDOWNS = ("market", "trade", "language", "channel")
 
 
 def _dimension(name: str):
-    return {"market": func.coalesce(Member.place_id, "-"), "trade": func.coalesce(Member.trade, "-"),
+    return {"market": func.coalesce(PollAnswer.market, "-"), "trade": func.coalesce(PollAnswer.trade, "-"),
             "language": PollAnswer.language, "channel": PollAnswer.channel}[name]
 
 
 _SETS = text("""
-SELECT a.question, coalesce(a.option, 'other') AS option, coalesce(m.place_id, '-') AS market,
-       coalesce(m.trade, '-') AS trade, a.language, a.channel,
-       GROUPING(coalesce(m.place_id, '-'), coalesce(m.trade, '-'), a.language, a.channel) AS g, count(*) AS n
-FROM poll_answers a LEFT JOIN members m ON m.contact_id = a.contact_id AND m.organization = :org
+SELECT a.question, coalesce(a.option, 'other') AS option, coalesce(a.market, '-') AS market,
+       coalesce(a.trade, '-') AS trade, a.language, a.channel,
+       GROUPING(coalesce(a.market, '-'), coalesce(a.trade, '-'), a.language, a.channel) AS g, count(*) AS n
+FROM poll_answers a
 WHERE a.version_id = :version
 GROUP BY a.question, coalesce(a.option, 'other'),
-         GROUPING SETS ((), (coalesce(m.place_id, '-')), (coalesce(m.trade, '-')), (a.language), (a.channel))
+         GROUPING SETS ((), (coalesce(a.market, '-')), (coalesce(a.trade, '-')), (a.language), (a.channel))
 """)
 # GROUPING() bits, market first: which breakdown a row of _SETS belongs to.
 _SET_OF = {15: None, 7: "market", 11: "trade", 13: "language", 14: "channel"}
@@ -37,7 +37,7 @@ _SET_OF = {15: None, 7: "market", 11: "trade", 13: "language", 14: "channel"}
 
 def _grouping_sets(conn, organization: str, version_id: int):
     overall, by = [], {name: [] for name in BREAKDOWNS}
-    for r in conn.execute(_SETS, {"org": organization, "version": version_id}):
+    for r in conn.execute(_SETS, {"version": version_id}):
         name = _SET_OF[r.g]
         if name is None:
             overall.append((r.question, r.option, r.n))
@@ -65,10 +65,7 @@ def results(services, poll_id: int, organization: str | None = None, version: in
 
         raise NotFound(f"poll {poll_id} has no version {version}")
     option = func.coalesce(PollAnswer.option, OTHER)
-    base = (select().select_from(PollAnswer)
-            .outerjoin(Member, (Member.contact_id == PollAnswer.contact_id)
-                       & (Member.organization == poll.organization))
-            .where(PollAnswer.version_id == v.id))
+    base = select().select_from(PollAnswer).where(PollAnswer.version_id == v.id)
     with services.engine.connect() as conn:
         if conn.dialect.name == "postgresql":  # one scan for every breakdown (100,000 answers: one pass)
             overall, by = _grouping_sets(conn, poll.organization, v.id)
@@ -122,8 +119,6 @@ def answer_rows(services, poll_id: int, organization: str | None = None):
     with services.engine.connect() as conn:
         return conn.execute(
             select(PollAnswer.question, func.coalesce(PollAnswer.option, OTHER).label("option"),
-                   Member.place_id, Member.trade, PollAnswer.language, PollAnswer.channel)
-            .outerjoin(Member, (Member.contact_id == PollAnswer.contact_id)
-                       & (Member.organization == poll.organization))
+                   PollAnswer.market, PollAnswer.trade, PollAnswer.language, PollAnswer.channel)
             .where(PollAnswer.version_id == v.id)
             .order_by(PollAnswer.question, PollAnswer.id)).all()
