@@ -137,7 +137,9 @@ def _forget_in_redis(services, organization: str, phone: str) -> None:
         return
     try:
         pipe = redis.pipeline(transaction=False)
-        pipe.delete(f"session:{organization}:{phone}", handover_key(organization, phone))
+        # poll:...: where the worker stands in an open poll (bot/line/polls.py), keyed by the number
+        pipe.delete(f"session:{organization}:{phone}", handover_key(organization, phone),
+                    f"poll:{organization}:{phone}")
         pipe.srem(opt_out_key(organization), phone)
         pipe.execute()
     except REDIS_ERRORS as exc:  # sessions expire on their own; the database is the record
