@@ -33,6 +33,7 @@ SHORT: dict[str, list[str]] = {
     "broadcast_million": ["--contacts", "100000", "--drain-seconds", "10"],
     "outage": ["--rate", "40", "--duration", "20", "--down-at", "5", "--down-for", "5"],
     "scale": ["--recipients", "2000", "--rate", "200"],
+    "evidence": ["--reports", "5000", "--runs", "2"],
 }
 FIRST = ["inbound", "nlu", "organizer", "broadcast", "broadcast_million", "scale", "polls", "outage"]
 
