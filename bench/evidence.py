@@ -62,6 +62,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=50_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--save", help="write the last PDF here (artifacts/: pdftoppm makes the picture of page 1)")
     args = parser.parse_args()
     with Stack() as stack:
         os.environ.update(DATABASE_URL=stack.database_url, REDIS_URL=stack.redis_url,
@@ -90,6 +91,9 @@ def main() -> None:
             times.append(time.monotonic() - t0)
             assert response.status_code == 200 and response.data.startswith(b"%PDF-"), response.status_code
             size = len(response.data)
+            if args.save:
+                with open(args.save, "wb") as f:
+                    f.write(response.data)
             log(f"run {run + 1}: {times[-1]:.2f}s, {size} bytes")
         # the floor: the same brief with no report in the filter (a day before any), same warm process
         empty = []
