@@ -53,13 +53,13 @@ def followup_answer(turn, store, word) -> bool:
     if turn.outcome.offline or contact is None or contact.id is None or not turn.inbound.text:
         return False
     services, org = turn.services, turn.org
+    languages = tuple(dict.fromkeys([turn.lang, *org.languages, "en"]))
+    answer = read(services.catalog, languages, turn.inbound.text)
+    if answer is None:  # read first (no I/O): most messages are not a yes or a no, and cost no query here
+        return False
     with services.db() as session:
         question = pending(session, org.slug, contact.id, utcnow())
     if question is None:
-        return False
-    languages = tuple(dict.fromkeys([turn.lang, *org.languages, "en"]))
-    answer = read(services.catalog, languages, turn.inbound.text)
-    if answer is None:
         return False
     ref = record(services, question.id, answer)
     if ref is None:
