@@ -3,7 +3,7 @@ rows and queue the drain jobs, and the peak memory of every process, against a f
 same run.
 
     .venv/bin/python bench/broadcast_million.py                       # 100,000 contacts (make bench)
-    .venv/bin/python bench/broadcast_million.py --contacts 1000000    # the case, ~3 min on 2 cores
+    .venv/bin/python bench/broadcast_million.py --contacts 1000000    # the case, 4-7 min on 2 busy cores
 
 Steps, on a throwaway PostgreSQL + Redis (localservers):
   1. seed N contacts of one organization and a member for each (INSERT ... SELECT generate_series): a
