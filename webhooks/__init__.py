@@ -19,13 +19,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     from webhooks import api, broadcasts_api, dashboard, errors, headers, health, inputs, reports_api, twilio
+    from webhooks import authorities_api
 
     from webhooks import polls_api
 
     inputs.init_app(app)
     headers.init_app(app)
 
-    for blueprint in (twilio.bp, health.bp, api.bp, reports_api.bp, broadcasts_api.bp, polls_api.bp):
+    for blueprint in (twilio.bp, health.bp, api.bp, reports_api.bp, broadcasts_api.bp, polls_api.bp, authorities_api.bp):
         app.register_blueprint(blueprint)
     dashboard.init_app(app)
     errors.init_app(app)

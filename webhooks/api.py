@@ -19,14 +19,11 @@ from bot.line import live
 from bot.line.answers.dates import zone
 from bot.models import MARKET_STATES
 from webhooks import openapi
+from webhooks.api_errors import error
 from webhooks.auth import token_required
 from webhooks.context import current_services
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-def _error(message: str, status: int = 400):
-    return jsonify(error=message, status=status), status
 
 
 def _place_json(place, status) -> dict:
@@ -58,7 +55,7 @@ def markets():
 def market(place_id: str):
     place = _own_place(place_id)
     if place is None:
-        return _error("no such place in this organization", 404)
+        return error(404, "no such place in this organization")
     services = current_services()
     body = _place_json(place, live.current_statuses(services, g.organization).get(place.id))
     body["history"] = [s.to_dict() for s in live.status_history(services, g.organization, place.id)]
@@ -107,16 +104,16 @@ def _put(items: list, place_id: str | None = None):
     try:
         changes = [_change(item, place_id) for item in items]  # check all before writing any
     except LookupError:
-        return _error("no such place in this organization", 404)
+        return error(404, "no such place in this organization")
     except _Bad as exc:
-        return _error(str(exc))
+        return error(400, str(exc))
     saved = []
     for c in changes:
         try:
             view, pending = live.set_market_status(current_services(), g.organization, c.pop("place_id"), c.pop("status"),
                                                    changed_by=f"api:{g.organization}", source="api", **c)
         except live.LiveError as exc:
-            return _error(str(exc))
+            return error(400, str(exc))
         saved.append(dict(view.to_dict(), pending_broadcast_id=pending))
     return jsonify(organization=g.organization, saved=saved)
 
@@ -130,7 +127,7 @@ def put_markets():
     else:
         items = [body]
     if not isinstance(items, list) or not items or len(items) > 200:
-        return _error("send one change or {\"markets\": [changes]} (at most 200)")
+        return error(400, "send one change or {\"markets\": [changes]} (at most 200)")
     return _put(items)
 
 

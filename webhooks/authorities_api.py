@@ -17,14 +17,11 @@ from bot.desk import authorities, escalations, scorecards
 from bot.desk.filters import FilterError
 from bot.line.reports import normalise_reference
 from bot.models import Report
+from webhooks.api_errors import error
 from webhooks.auth import token_required
 from webhooks.context import current_services
 
 bp = Blueprint("authorities_api", __name__, url_prefix="/api/v1")
-
-
-def _error(status: int, message: str):
-    return jsonify(error=message, status=status), status
 
 
 def _with_card(a, card) -> dict:
@@ -37,7 +34,7 @@ def list_authorities():
     try:
         date_from, date_to = scorecards.parse_period(request.args)
     except FilterError as exc:
-        return _error(400, str(exc))
+        return error(400, str(exc))
     services = current_services()
     cards = {c.authority_id: c for c in scorecards.scorecards(services, g.organization, date_from, date_to)}
     date_from, date_to = scorecards.period(services, g.organization, date_from, date_to)
@@ -52,7 +49,7 @@ def create_authority():
     try:
         row = authorities.create(current_services(), g.organization, request.get_json(silent=True))
     except authorities.AuthorityError as exc:
-        return _error(400, str(exc))
+        return error(400, str(exc))
     return jsonify(authorities.as_dict(row)), 201
 
 
@@ -62,7 +59,7 @@ def get_authority(authority_id: int):
     services = current_services()
     row = authorities.get(services, g.organization, authority_id)
     if row is None:
-        return _error(404, "no such authority in this organization")
+        return error(404, "no such authority in this organization")
     [card] = scorecards.scorecards(services, g.organization, authority_id=row.id) or [None]
     cases = escalations.cases(services, g.organization, authority_id=row.id, limit=50)
     return jsonify(dict(_with_card(row, card), cases=[escalations.as_dict(c.escalation, c.reference) for c in cases]))
@@ -74,9 +71,9 @@ def change_authority(authority_id: int):
     try:
         row = authorities.update(current_services(), g.organization, authority_id, request.get_json(silent=True))
     except authorities.AuthorityError as exc:
-        return _error(400, str(exc))
+        return error(400, str(exc))
     if row is None:
-        return _error(404, "no such authority in this organization")
+        return error(404, "no such authority in this organization")
     return jsonify(authorities.as_dict(row))
 
 
@@ -88,7 +85,7 @@ def report_escalations(reference: str):
     with services.db() as session:
         report = session.query(Report).filter_by(organization=g.organization, reference=ref).first() if ref else None
     if report is None:
-        return _error(404, f"no report {reference[:20]} in this organization")
+        return error(404, f"no report {reference[:20]} in this organization")
     cases = escalations.cases(services, g.organization, report_id=report.id)
     return jsonify(reference=report.reference, escalations=[escalations.as_dict(c.escalation) for c in cases])
 
@@ -100,9 +97,9 @@ def raise_report(reference: str):
     try:
         raised = escalations.raise_report(current_services(), g.organization, reference, body, actor="api")
     except escalations.EscalationError as exc:
-        return _error(400, str(exc))
+        return error(400, str(exc))
     if raised is None:
-        return _error(404, f"no report {reference[:20]} in this organization")
+        return error(404, f"no report {reference[:20]} in this organization")
     return jsonify(authority_id=raised.authority.id, raised=raised.references, skipped=raised.skipped,
                    notified=raised.notified,
                    escalations=[escalations.as_dict(e, r) for e, r in zip(raised.escalations, raised.references)]), 201

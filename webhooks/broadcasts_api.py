@@ -13,40 +13,24 @@ the API refuses (400 {error, field, status}).
 """
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, g, jsonify
 
 from bot import broadcasts
 from bot.broadcasts.validate import validate
+from webhooks.api_errors import answer_broadcast_errors, json_object
 from webhooks.auth import token_required
 from webhooks.context import current_services
 
 bp = Blueprint("broadcasts_api", __name__, url_prefix="/api/v1/broadcasts")
 
 
-def _body() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise broadcasts.BroadcastError("send a JSON object")
-    return data
-
-
-@bp.errorhandler(broadcasts.BroadcastError)
-def _bad(exc):
-    """The validator's (bot.broadcasts.validate, the same the pages use) or the service's refusal; an
-    Invalid also names the field."""
-    field = getattr(exc, "field", None)
-    return jsonify(error=str(exc), status=400, **({"field": field} if field else {})), 400
-
-
-@bp.errorhandler(broadcasts.NotFound)
-def _missing(exc):
-    return jsonify(error=str(exc), status=404), 404
+answer_broadcast_errors(bp)
 
 
 @bp.post("")
 @token_required
 def create():
-    data = _body()
+    data = json_object()
     services = current_services()
     if data.get("send") is not None and not isinstance(data["send"], bool):  # the API's own option
         raise broadcasts.Invalid("send", "send", "send must be true or false")
@@ -64,7 +48,7 @@ def create():
 @bp.post("/preview")
 @token_required
 def preview_draft():
-    draft = validate(current_services().catalog, g.organization, _body())  # the whole draft, as the page does
+    draft = validate(current_services().catalog, g.organization, json_object())  # the whole draft, as the page does
     return jsonify(broadcasts.preview(current_services(), organization=g.organization, segment=draft.segment,
                                       texts=draft.texts, template=draft.template))
 

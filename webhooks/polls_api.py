@@ -11,44 +11,32 @@ Drafts go through bot.broadcasts.polls.validate, as the page and the SMS command
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify
 
 from bot import broadcasts
 from bot.broadcasts import polls
 from bot.desk import suppression
+from webhooks.api_errors import answer_broadcast_errors, json_object
 from webhooks.auth import token_required
+from webhooks.context import current_services
 
 bp = Blueprint("polls_api", __name__, url_prefix="/api/v1/polls")
 
 
-def _services():
-    return current_app.extensions["streetline"]
-
-
-@bp.errorhandler(broadcasts.BroadcastError)
-def _bad(exc):
-    field = getattr(exc, "field", None)
-    return jsonify(error=str(exc), status=400, **({"field": field} if field else {})), 400
-
-
-@bp.errorhandler(broadcasts.NotFound)
-def _missing(exc):
-    return jsonify(error=str(exc), status=404), 404
+answer_broadcast_errors(bp)
 
 
 @bp.post("")
 @token_required
 def create():
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise broadcasts.BroadcastError("send a JSON object")
+    data = json_object()
     if data.get("send") is not None and not isinstance(data["send"], bool):
         raise broadcasts.Invalid("send", "send", "send must be true or false")
     fields = {k: v for k, v in data.items() if k != "send"}
     unknown = sorted(set(fields) - {"name", "segment", "questions", "template", "opens_at", "closes_at"})
     if unknown:
         raise broadcasts.Invalid("poll", "unknown_fields", f"unknown field(s): {', '.join(unknown)}")
-    services = _services()
+    services = current_services()
     pid = polls.create_poll(services, g.organization, fields, created_by="api")
     body = {"id": pid}
     if data.get("send"):
@@ -60,32 +48,32 @@ def create():
 @bp.get("")
 @token_required
 def index():
-    return jsonify(polls=polls.list_polls(_services(), g.organization))
+    return jsonify(polls=polls.list_polls(current_services(), g.organization))
 
 
 @bp.post("/<int:pid>/send")
 @token_required
 def send(pid: int):
-    return jsonify(polls.send_poll(_services(), pid, g.organization))
+    return jsonify(polls.send_poll(current_services(), pid, g.organization))
 
 
 @bp.post("/<int:pid>/close")
 @token_required
 def close(pid: int):
-    polls.close_poll(_services(), pid, g.organization)
-    return jsonify(polls.results(_services(), pid, g.organization))
+    polls.close_poll(current_services(), pid, g.organization)
+    return jsonify(polls.results(current_services(), pid, g.organization))
 
 
 @bp.get("/<int:pid>/results")
 @token_required
 def results(pid: int):
-    return jsonify(polls.results(_services(), pid, g.organization))
+    return jsonify(polls.results(current_services(), pid, g.organization))
 
 
 @bp.get("/<int:pid>/results.csv")
 @token_required
 def results_csv(pid: int):
-    services = _services()
+    services = current_services()
     return Response(csv_text(polls.results(services, pid, g.organization), services.settings.suppress_below),
                     mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename=poll-{pid}.csv"})
 

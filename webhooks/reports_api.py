@@ -6,14 +6,11 @@ from flask import Blueprint, g, jsonify, request
 
 from bot.desk import report_list, report_status
 from bot.desk.filters import FilterError
+from webhooks.api_errors import error
 from webhooks.auth import token_required
 from webhooks.context import current_services
 
 bp = Blueprint("reports_api", __name__, url_prefix="/api/v1/reports")
-
-
-def _error(status: int, message: str):
-    return jsonify(error=message, status=status), status
 
 
 @bp.get("")
@@ -22,7 +19,7 @@ def list_reports():
     try:
         query = report_list.ListQuery.parse(request.args, current_services().catalog)
     except FilterError as exc:
-        return _error(400, str(exc))
+        return error(400, str(exc))
     services = current_services()
     return jsonify(report_list.list_reports(services, g.organization, query))
 
@@ -32,21 +29,21 @@ def list_reports():
 def change(reference: str):
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return _error(400, 'send a JSON object: {"status": "verified", "note": "..."}')
+        return error(400, 'send a JSON object: {"status": "verified", "note": "..."}')
     status, note = body.get("status"), body.get("note")
     if status is not None and not isinstance(status, str) or note is not None and not isinstance(note, str):
-        return _error(400, "status and note must be strings")
+        return error(400, "status and note must be strings")
     unknown = set(body) - {"status", "note"}
     if unknown:
-        return _error(400, f"unknown fields: {', '.join(sorted(unknown))}")
+        return error(400, f"unknown fields: {', '.join(sorted(unknown))}")
     services = current_services()
     try:
         result = report_status.change_status(services, g.organization, reference, status, note, actor="api")
     except report_status.TransitionError as exc:
-        return _error(409, str(exc))
+        return error(409, str(exc))
     except ValueError as exc:
-        return _error(400, str(exc))
+        return error(400, str(exc))
     if result is None:
-        return _error(404, f"no report {reference} in this organization")
+        return error(404, f"no report {reference} in this organization")
     return jsonify(reference=result.report.reference, status=result.report.status, note=result.event.note,
                    notified=result.notified)

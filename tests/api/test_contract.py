@@ -65,6 +65,8 @@ def _template(path: str) -> str:
         return "/api/v1/reports/{reference}/" + parts[4]
     if parts[2:3] == ["authorities"] and len(parts) == 4:
         return "/api/v1/authorities/{authority_id}"
+    if parts[2:3] == ["polls"] and len(parts) == 5 and parts[3].isdigit():
+        return "/api/v1/polls/{id}/" + parts[4]
     if parts[2:3] == ["broadcasts"] and len(parts) >= 4 and parts[3].isdigit():
         return "/api/v1/broadcasts/{id}" + {4: "", 5: "/preview" if parts[-1] == "preview" else "/{action}"}[len(parts)]
     return "/" + "/".join(parts)
@@ -81,7 +83,8 @@ def test_the_description_is_served_valid_and_covers_every_api_route(app, client)
 
 def _rule(rule: str) -> str:
     """Flask's /broadcasts/<int:bid>/<any(send, ...):action> as OpenAPI's /broadcasts/{id}/{action}."""
-    return re.sub(r"<(?:[^<>]*:)?(\w+)>", lambda m: "{id}" if m.group(1) == "bid" else "{%s}" % m.group(1), rule)
+    return re.sub(r"<(?:[^<>]*:)?(\w+)>", lambda m: "{id}" if m.group(1) in ("bid", "pid") else "{%s}" % m.group(1),
+                  rule)
 
 
 def test_every_operation_answers_as_described(services, client, contract):
@@ -151,6 +154,20 @@ def test_every_operation_answers_as_described(services, client, contract):
     assert api.call("POST", "/api/v1/reports/R-0/escalations", json={"authority_id": aid, "method": "letter"}).status_code == 404
     assert api.call("GET", f"/api/v1/reports/{ref}/escalations").get_json()["escalations"][0]["method"] == "letter"
     assert api.call("GET", "/api/v1/reports/R-0/escalations").status_code == 404
+
+    # polls (issue 15): create, list, send, results, CSV, close
+    poll = {"name": "march", "segment": {"registered": True},
+            "questions": [{"texts": {"en": "March on Friday?", "sw": "Maandamano Ijumaa?"}, "yes_no": True}]}
+    assert api.call("POST", "/api/v1/polls", json={**poll, "questions": []}, valid=False).status_code == 400
+    made = api.call("POST", "/api/v1/polls", json=poll)
+    assert made.status_code == 201
+    pid = made.get_json()["id"]
+    assert api.call("GET", "/api/v1/polls").status_code == 200
+    assert api.call("POST", f"/api/v1/polls/{pid}/send").status_code == 200
+    assert api.call("POST", f"/api/v1/polls/{pid + 1000}/send").status_code == 404
+    assert api.call("GET", f"/api/v1/polls/{pid}/results").get_json()["state"] == "open"
+    assert api.call("GET", f"/api/v1/polls/{pid}/results.csv").status_code == 200
+    assert api.call("POST", f"/api/v1/polls/{pid}/close").status_code == 200
 
     operations = {(method.upper(), path) for path, item in description()["paths"].items()
                   for method in item if method in ("get", "put", "post", "patch", "delete")}
