@@ -75,11 +75,18 @@ def build(services, org: str, filters: ReportFilters, *, now: datetime | None = 
     return Pack(org, filters, now, figures, ages, cards)
 
 
-def pdf(html: str, base_url: str | None = None) -> bytes:
-    """The brief as PDF (WeasyPrint: needs Pango, scripts/system-deps.sh)."""
-    from weasyprint import HTML
+def pdf(html: str, stylesheets: tuple = ()) -> bytes:
+    """The brief as PDF (WeasyPrint: needs Pango, scripts/system-deps.sh), styled by the given CSS files.
+    Nothing is fetched over the network: the charts are inline data, and any other URL in the page is
+    refused rather than fetched (the page holds what workers and organizers typed)."""
+    from pathlib import Path
 
-    return HTML(string=html, base_url=base_url).write_pdf()
+    from weasyprint import CSS, HTML, URLFetcher
+
+    data_only = URLFetcher(allowed_protocols=("data",), allow_redirects=False)
+    return HTML(string=html, url_fetcher=data_only).write_pdf(
+        stylesheets=[CSS(string=Path(path).read_text(encoding="utf-8"), url_fetcher=data_only)
+                     for path in stylesheets])
 
 
 def _pygal():

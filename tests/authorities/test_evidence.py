@@ -63,12 +63,27 @@ def test_the_pack_counts_what_the_data_page_counts_for_random_filters(services, 
         assert _counts(pack, "pack-places") == [str(v) for v in figures["by_place"]["shown"]], args
 
 
+def pdf_fonts(data: bytes) -> set[str]:
+    """The font names a PDF embeds (in its compressed object streams too)."""
+    import re
+    import zlib
+
+    parts = [data]
+    for stream in re.finditer(rb"stream\r?\n(.*?)endstream", data, re.S):
+        try:
+            parts.append(zlib.decompress(stream.group(1)))
+        except zlib.error:
+            pass
+    return {name.decode().split("+")[-1] for part in parts for name in re.findall(rb"/FontName\s*/([\w+\-]+)", part)}
+
+
 def test_the_pdf_is_dated_and_refuses_bad_filters(services, organizer_browser):
     _history(services, n=12)
     response = organizer_browser.get("/evidence.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF-") and len(response.data) > 5000
     assert f"streetline-{ORG}-" in response.headers["Content-Disposition"]
+    assert "DejaVu-Sans" in pdf_fonts(response.data)  # styled by evidence.css (WeasyPrint's default is a serif)
     bad = organizer_browser.get("/evidence.pdf?from=2026-02-30")
     assert bad.status_code == 400
 

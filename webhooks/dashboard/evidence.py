@@ -4,7 +4,9 @@ bot/desk/evidence.py (the data page's figures, open-case age, authority scorecar
 them out and translates. Bad filters are a 400 with the reason, as on the data page."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, g, render_template, request
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, g, render_template, request
 from flask_babel import force_locale, gettext as _
 
 from bot.desk import evidence, stats
@@ -43,6 +45,6 @@ def index():
 @login_required
 def pdf():
     pack = _pack()
-    body = evidence.pdf(_render(pack), base_url=request.host_url)
+    body = evidence.pdf(_render(pack), stylesheets=(Path(current_app.static_folder) / "css" / "evidence.css",))
     name = f"streetline-{pack.organization}-{pack.generated_at:%Y-%m-%d}.pdf"
     return Response(body, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'})
