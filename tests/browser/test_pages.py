@@ -53,7 +53,7 @@ LABELS = """els => els.map(e => {const r = e.getBoundingClientRect();
 
 def check_map_labels(p) -> None:
     """Without tiles every market and area is named on its outline, and no two shown names overlap."""
-    from bot.desk.inbox import outlines
+    from bot.desk.report_map import outlines
 
     expected = {s["id"]: (s["name"], s["kind"]) for s in outlines(p.live.services.catalog, "nairobi-vendors")}
     # The map may still be zooming to the reports: wait until the names are sorted out for its last view.
