@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from bot.desk import suppression
 from bot.desk.filters import FilterError, ReportFilters, check_range, start_of_day
+from bot.desk.report_labels import category_label
 from bot.line.answers import dates
 from bot.line.reports import place_name
 from bot.models import Member, Report
@@ -149,10 +150,6 @@ class Figures:
                 "by_category": self.by_category.json(), "by_place": self.by_place.json(),
                 "by_week": self.by_week.json(), "members_by_trade": self.members_by_trade.json(),
                 "members_by_place": self.members_by_place.json()}
-
-
-def category_label(category: str) -> str:
-    return {"fire_flood": "fire / flood", "unpaid": "unpaid recyclables"}.get(category, category.replace("_", " "))
 
 
 def trade_label(trade: str) -> str:
