@@ -100,19 +100,24 @@ def _segment(catalog, org, raw) -> dict:
     return segment
 
 
+def language_text(org, field: str, lang: str, text) -> str:
+    """One entry of a language -> text object: a language of the organization, and a string."""
+    if lang not in org.languages:
+        raise Invalid(f"{field}.{lang}", "language_not_of_org",
+                      f"language {lang!r} is not one of this organization's ({', '.join(org.languages)})",
+                      language=lang)
+    if not isinstance(text, str):
+        raise Invalid(f"{field}.{lang}", "text_not_string", f"{field}.{lang} must be a string", language=lang)
+    return text
+
+
 def _texts(org, raw, strict: bool) -> dict:
     raw = {} if raw is None else raw
     if not isinstance(raw, dict):
         raise Invalid("texts", "not_object", "texts must be an object: language -> text")
     texts = {}
     for lang, text in raw.items():
-        if lang not in org.languages:
-            raise Invalid(f"texts.{lang}", "language_not_of_org",
-                          f"language {lang!r} is not one of this organization's ({', '.join(org.languages)})",
-                          language=lang)
-        if not isinstance(text, str):
-            raise Invalid(f"texts.{lang}", "text_not_string", f"texts.{lang} must be a string", language=lang)
-        text = text.replace("\r\n", "\n").replace("\r", "\n").strip()  # browsers send CRLF; counters see LF
+        text = language_text(org, "texts", lang, text).replace("\r\n", "\n").replace("\r", "\n").strip()  # browsers send CRLF; counters see LF
         if len(text) > MAX_TEXT:
             raise Invalid(f"texts.{lang}", "text_too_long",
                           f"texts.{lang} is {len(text)} characters long: the limit is {MAX_TEXT}",

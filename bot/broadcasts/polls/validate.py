@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from bot.broadcasts.errors import Invalid
-from bot.broadcasts.validate import MAX_NAME, validate as validate_broadcast
+from bot.broadcasts.validate import MAX_NAME, language_text, validate as validate_broadcast
 
 MAX_QUESTIONS = 3
 MAX_OPTIONS = 9  # a one-digit answer
@@ -65,13 +65,7 @@ def _texts(org, raw, field: str, limit: int) -> dict:
         raise Invalid(field, "poll_texts", f"{field} must be an object: language -> text")
     out = {}
     for lang, text in raw.items():
-        if lang not in org.languages:
-            raise Invalid(f"{field}.{lang}", "language_not_of_org",
-                          f"language {lang!r} is not one of this organization's ({', '.join(org.languages)})",
-                          language=lang)
-        if not isinstance(text, str):
-            raise Invalid(f"{field}.{lang}", "text_not_string", f"{field}.{lang} must be a string", language=lang)
-        text = " ".join(text.split())
+        text = " ".join(language_text(org, field, lang, text).split())
         if len(text) > limit:
             raise Invalid(f"{field}.{lang}", "text_too_long", f"{field}.{lang} is {len(text)} characters long: "
                           f"the limit is {limit}", language=lang, length=len(text), limit=limit)
