@@ -31,7 +31,8 @@ def seed(live, reports=4, members=3):
 # Every page of the navigation, in order, and what shows it has rendered.
 PAGES = (("Today", "/", "[data-figure=new_reports]"), ("Reports", "/reports", "table#reports-table"),
          ("Map", "/reports/map", "#map[data-state=ready]"), ("Members", "/members", "table#members"),
-         ("Markets", "/markets", "table#markets"), ("Broadcasts", "/broadcasts", "a#bc-new"),
+         ("Markets", "/markets", "table#markets"), ("Authorities", "/authorities", "#scorecard-section"),
+         ("Broadcasts", "/broadcasts", "a#bc-new"), ("Polls", "/polls", "main h1"),
          ("Conversations", "/conversations", "main h1"),
          ("Data", "/data", "canvas#chart-category[data-drawn=yes]"), ("Phone", "/simulator", "#simulator"))
 
@@ -96,7 +97,7 @@ def visit_every_page(make_page, admin, width: int) -> None:
     assert not p.errors, p.errors
 
 
-@pytest.mark.timeout(300)  # loads the demo history, then 20 pages: slow on a busy machine
+@pytest.mark.timeout(360)  # loads the demo history, then 24 pages: slow on a busy machine
 def test_every_page_is_reached_from_the_navigation(live, make_page):
     """With the demo history loaded (bot/desk/demo.py), every page at 360 px through the menu button and at
     1280 px from the header; the screenshots of both widths are the product as a new organizer sees it."""
