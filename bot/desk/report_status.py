@@ -12,6 +12,7 @@ from sqlalchemy import select
 from bot.line.replies import finish
 from bot.line.reports import STATUSES, normalise_reference, truncate
 from bot.line.outbound import send_to_contact
+from bot.line.sessions import REDIS_ERRORS
 from bot.models import Contact, Report, ReportEvent, utcnow
 from bot.providers import whatsapp_window_open
 
@@ -76,7 +77,20 @@ def change_status(services, org: str, reference: str, status: str | None, note: 
     notified = False
     if notify and moved and contact is not None and not contact.opted_out:
         notified = _notify(services, report, event, contact, note)
+    if moved and status == "resolved":
+        _follow_up_soon(services)
     return Change(report, event, notified)
+
+
+def _follow_up_soon(services) -> None:
+    """A resolved report raised with an authority gets its "Has it been fixed?" question now, from the
+    worker (bot.desk.followups through bot.tasks), not at the next hourly check."""
+    if services.queue is None:
+        return
+    try:
+        services.queue.enqueue("bot.tasks.authorities_check", job_id="authorities-check-now", result_ttl=0)
+    except REDIS_ERRORS as exc:  # Redis away: the hourly check asks it
+        log.warning("follow-up check not queued: %s", exc)
 
 
 def _notify(services, report: Report, event: ReportEvent, contact: Contact, note: str | None) -> bool:
