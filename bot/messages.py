@@ -102,22 +102,3 @@ RANK = {
     "accepted": 1, "scheduled": 1, "queued": 1, "sending": 2, "sent": 3,
     "delivered": 4, "undelivered": 4, "failed": 4, "canceled": 4, "read": 5,
 }
-
-
-# Provider error codes, as the rest of bot/ may know them: a neutral reason ("opted_out", "invalid_number",
-# "rate_limited", ...) and whether the number itself is refused for good. The table is the provider's
-# (bot/providers/twilio/errors.py, through the bot.providers facade); imported on first use because the
-# provider room imports this module.
-def delivery_reason(code: int | None) -> str | None:
-    """The neutral reason for a provider error code, None when there is none or it is unknown."""
-    from bot.providers import reason_for
-
-    return reason_for(code)
-
-
-def is_permanent(code: int | None) -> bool:
-    """Whether this error means: do not retry, and mark the contact (opted out, or left out of
-    broadcasts until it writes in again)."""
-    from bot.providers import is_permanent as permanent
-
-    return permanent(code)

@@ -16,7 +16,7 @@ What can go wrong, and what happens:
   'sending' without a SID. Every worker keeps a heartbeat key in Redis; rows of a worker without one
   (or claimed longer ago than the lease) are reconciled against the provider's message list before any
   resend. They are never resent blindly and never dropped.
-* Provider errors are recorded per recipient as a neutral reason (bot.messages.delivery_reason); a
+* Provider errors are recorded per recipient as a neutral reason (bot.providers.delivery_reason); a
   permanent one marks the contact (opted out, or left out of broadcasts until it writes in again), and
   whatsapp_window_closed is retried with the template when there is one.
 """
@@ -38,7 +38,7 @@ from bot.broadcasts.reconcile import find_sent, reconcile
 from bot.broadcasts.sweeper import mark_alive
 from bot.broadcasts.worker import current_services
 from bot.broadcasts.writeback import claim, flush
-from bot.messages import delivery_reason
+from bot.providers import delivery_reason
 from bot.models import Broadcast, BroadcastRecipient, utcnow
 
 log = logging.getLogger(__name__)

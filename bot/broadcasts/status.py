@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import insert, select, update
 
-from bot.messages import delivery_reason, is_permanent
+from bot.providers import delivery_reason, is_permanent
 from bot.models import Broadcast, BroadcastRecipient, Contact, InvalidNumber, utcnow
 
 R = BroadcastRecipient
@@ -48,7 +48,7 @@ def on_status(conn, sid: str, status: str, rank: int, code: int | None) -> int |
 
 
 def mark_contact(conn, contact_id: int, code: int | None) -> None:
-    """After a permanent error (bot.messages.is_permanent): opted out (for both channels: the app keeps
+    """After a permanent error (bot.providers.is_permanent): opted out (for both channels: the app keeps
     its own list), or the number is left out of broadcasts until it writes in again (invalid, not a
     mobile). Other errors leave the contact as it is."""
     if not is_permanent(code):

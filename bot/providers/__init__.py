@@ -18,7 +18,8 @@ from bot.messages import Sender
 from bot.providers.outbox import OutboxSender
 from bot.providers.twilio import media_fetch as media  # noqa: F401  media.check / media.open_media / media.Refused
 from bot.providers.twilio import phone as simulated_phone  # noqa: F401  the phone simulator's forms
-from bot.providers.twilio.errors import is_permanent, reason_for  # noqa: F401  the error-code table (bot.messages)
+from bot.providers.twilio.errors import is_permanent  # noqa: F401  the number refuses our messages for good
+from bot.providers.twilio.errors import reason_for as delivery_reason  # noqa: F401  a code as a neutral reason
 from bot.settings import Settings
 
 # WhatsApp (Meta's rule, enforced by Twilio with error 63016) accepts free text only within 24 hours of the

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from bot.broadcasts import create_broadcast, preview, send_broadcast
 from bot.broadcasts.sending import drain
 from bot.line.delivery import record_status
-from bot.messages import delivery_reason, is_permanent
+from bot.providers import delivery_reason, is_permanent
 from bot.models import BroadcastRecipient as R, Contact, InvalidNumber
 from bot.providers.twilio.errors import CODES
 

@@ -195,7 +195,7 @@ def test_undelivered_callback_is_a_failure_with_its_code(bservices, people, stan
     bid = run(bservices)
     record_status(bservices, recipients(bservices, bid)[c].provider_sid, "undelivered", "30007")
     r = recipients(bservices, bid)[c]
-    assert (r.state, r.error_code, r.reason) == ("failed", 30007, "filtered")  # bot.messages.delivery_reason
+    assert (r.state, r.error_code, r.reason) == ("failed", 30007, "filtered")  # bot.providers.delivery_reason
 
 
 def test_pause_resume_and_cancel(bservices, people, standin):

@@ -19,7 +19,7 @@ BROADCAST_STATES = {"draft": _l("draft"), "sending": _l("sending"), "paused": _l
                     "cancelled": _l("cancelled")}
 
 # Why a recipient was skipped or failed, keyed by the recorded reason (provider error codes are turned
-# into reasons by bot.messages.delivery_reason before they are recorded).
+# into reasons by bot.providers.delivery_reason before they are recorded).
 REASONS = {
     "opted_out": _l("The person replied STOP to our number at their carrier: they are now marked as opted out."),
     "invalid_number": _l("Not a valid phone number: left out of broadcasts until it writes in again."),

@@ -4,7 +4,7 @@ contact: opted out for `opted_out`, else left out of broadcasts until it writes 
 
 Checked against Twilio's error pages (twilio.com/docs/api/errors/<code>) and the codes our stand-in
 answers with (standin/twilio_api.py). Other code (bot/broadcasts, webhooks/) reads this through
-bot.messages.delivery_reason / is_permanent and never sees a Twilio number.
+the bot.providers facade (delivery_reason, is_permanent) and never sees a Twilio number.
 
 Codes that are refusals before the message exists (rate limits, full queues) have reasons the sender
 retries with backoff ("rate_limited", "queue_full"); 63016 is retried with a template when there is one.
