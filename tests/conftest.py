@@ -307,3 +307,27 @@ def make_live(make_settings, db, redis, tmp_path, media_server):
     tasks.use_services(None)
     for services in built:
         services.close()
+
+
+STANDIN_ACCOUNT = "AC" + "5" * 32  # the account the Twilio stand-in and its services share
+
+
+@pytest.fixture
+def twilio():
+    """The local stand-in of Twilio's Messages API (standin/), for one test."""
+    from standin.twilio_api import TwilioStandin
+
+    with TwilioStandin(account_sid=STANDIN_ACCOUNT, auth_token=AUTH_TOKEN, callback_delay=0.0) as standin:
+        yield standin
+
+
+@pytest.fixture
+def sending(make_settings, db, redis, twilio):
+    """Services whose sender is twilio-python's real Client pointed at the stand-in, and their app."""
+    from webhooks import create_app
+
+    services = build_services(make_settings(twilio_account_sid=STANDIN_ACCOUNT, twilio_api_base_url=twilio.base_url,
+                                            twilio_http_timeout=5.0))
+    sync_organizations(services)
+    yield services, create_app(services=services)
+    services.close()

@@ -12,30 +12,15 @@ from bot.desk import authorities
 from bot.desk.tokens import create_token
 from bot.line.reports import create_report
 from bot.models import Report
-from bot.orgs import sync_organizations
-from bot.services import build_services
-from standin.twilio_api import TwilioStandin
-from tests.conftest import AUTH_TOKEN, Phone
+from tests.conftest import Phone
 from tests.dashboard.conftest import PASSWORD, Browser  # noqa: F401  (re-exported for the tests)
-from webhooks import create_app
 
-SID = "AC" + "7" * 32
 ORG = "nairobi-vendors"
 
 
 @pytest.fixture
-def twilio():
-    with TwilioStandin(account_sid=SID, auth_token=AUTH_TOKEN) as standin:
-        yield standin
-
-
-@pytest.fixture
-def live(make_settings, db, redis, twilio):
-    services = build_services(make_settings(twilio_account_sid=SID, twilio_api_base_url=twilio.base_url))
-    sync_organizations(services)
-    app = create_app(services=services)
-    yield services, app
-    services.close()
+def live(sending):
+    return sending
 
 
 @pytest.fixture

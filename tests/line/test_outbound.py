@@ -8,28 +8,14 @@ from sqlalchemy import insert, select
 from bot.line.outbound import send_to_contact
 from bot.line.replies import finish
 from bot.models import AuditEvent, Contact, OutboundMessage, utcnow
-from bot.orgs import sync_organizations
-from bot.services import build_services
-from standin.twilio_api import TwilioStandin
-from tests.conftest import AUTH_TOKEN, PUBLIC_BASE_URL
+from tests.conftest import PUBLIC_BASE_URL
 
-ACCOUNT = "AC" + "2" * 32
 ORG, FROM = "nairobi-vendors", "+254709990001"
 
 
 @pytest.fixture
-def standin():
-    with TwilioStandin(ACCOUNT, AUTH_TOKEN, callback_delay=0.0) as tw:
-        yield tw
-
-
-@pytest.fixture
-def sservices(make_settings, db, redis, standin):
-    built = build_services(make_settings(twilio_account_sid=ACCOUNT, twilio_api_base_url=standin.base_url,
-                                         twilio_http_timeout=2.0), nlu=False)
-    sync_organizations(built)
-    yield built
-    built.close()
+def sservices(sending):
+    return sending[0]
 
 
 def contact(services, phone="+254722000111") -> int:
@@ -48,26 +34,26 @@ def rows(services):
         return session.scalars(select(OutboundMessage).order_by(OutboundMessage.id)).all()
 
 
-def test_a_sent_message_is_recorded_with_the_provider_sid_and_asks_for_status(sservices, standin):
+def test_a_sent_message_is_recorded_with_the_provider_sid_and_asks_for_status(sservices, twilio):
     sent = send(sservices, contact(sservices))
     [row] = rows(sservices)
     assert not sent.failed and row.id == sent.outbound_id
     assert row.provider_sid == sent.sid and sent.sid.startswith("SM") and row.status == "queued"
     assert row.body == 'Your report NRB-7 is now "verified".' and row.encoding == "GSM-7"  # finished for SMS
-    [request] = [r for r in standin.requests if r["method"] == "POST"]
+    [request] = [r for r in twilio.requests if r["method"] == "POST"]
     assert request["form"]["StatusCallback"] == PUBLIC_BASE_URL + "/webhooks/twilio/status"
 
 
-def test_a_refused_number_leaves_a_failed_row_with_the_code(sservices, standin):
-    standin.fail_number("+254722000222", code=21610)
+def test_a_refused_number_leaves_a_failed_row_with_the_code(sservices, twilio):
+    twilio.fail_number("+254722000222", code=21610)
     sent = send(sservices, contact(sservices, "+254722000222"), "+254722000222")
     [row] = rows(sservices)
     assert sent.failed and (row.status, row.error_code, row.provider_sid) == ("failed", 21610, None)
 
 
-def test_with_the_provider_away_the_message_and_its_companions_are_still_on_record(sservices, standin):
+def test_with_the_provider_away_the_message_and_its_companions_are_still_on_record(sservices, twilio):
     cid = contact(sservices)
-    standin.stop()  # nothing listens: twilio-python gets a connection error
+    twilio.stop()  # nothing listens: twilio-python gets a connection error
 
     def audit(session, out):
         session.add(AuditEvent(organization=ORG, action="test_send", target=f"outbound:{out.id}", at=utcnow(),

@@ -5,31 +5,16 @@ from __future__ import annotations
 import pytest
 
 from bot.models import OutboundMessage, Report, ReportEvent
-from bot.orgs import sync_organizations
-from bot.services import build_services
 from bot.desk.tokens import create_token
-from standin.twilio_api import TwilioStandin
-from tests.conftest import AUTH_TOKEN, Phone
+from tests.conftest import Phone
 from tests.reports.helpers import MONTEVIDEO, rows, text
-from webhooks import create_app
 
-SID = "AC" + "5" * 32
 
 
 @pytest.fixture
-def twilio():
-    with TwilioStandin(account_sid=SID, auth_token=AUTH_TOKEN) as standin:
-        yield standin
-
-
-@pytest.fixture
-def live(make_settings, db, redis, twilio):
-    """Services whose sender is twilio-python's real Client pointed at the stand-in."""
-    services = build_services(make_settings(twilio_account_sid=SID, twilio_api_base_url=twilio.base_url))
-    sync_organizations(services)
-    client = create_app(services=services).test_client()
-    yield services, client
-    services.close()
+def live(sending):
+    services, app = sending
+    return services, app.test_client()
 
 
 def auth(token):
