@@ -46,6 +46,10 @@ class SessionStore:
         self._held: dict[str, object] = {}  # key -> raw value read under the lock
         self._pending: dict[str, dict | None] = {}  # key -> session to write on release
         self._handover: dict[str, bool] = {}  # key -> handover key present, read with the lock
+        # lock key -> our token, for locks whose release failed (Redis went away mid-message). A
+        # failover can carry such a lock to the new primary; the phone's next message releases it
+        # first instead of waiting `wait` seconds for it on every message until it expires.
+        self._unreleased: dict[str, str] = {}
 
     def get(self, org: str, phone: str) -> dict | None:
         """The session, with "expired": True when it is past its TTL (the caller ends it politely)."""
@@ -113,10 +117,15 @@ class SessionStore:
             deadline = time.monotonic() + wait
             while True:
                 pipe = self.redis.pipeline(transaction=False)
+                stale = self._unreleased.get(lock_key)
+                if stale:
+                    pipe.eval(_RELEASE, 1, lock_key, stale)
                 pipe.set(lock_key, token, nx=True, px=int(timeout * 1000))
                 pipe.get(key)
                 pipe.exists(handover_key(org, phone))
-                acquired, raw, handed_over = pipe.execute()
+                acquired, raw, handed_over = pipe.execute()[-3:]
+                if stale:
+                    self._unreleased.pop(lock_key, None)
                 if acquired or time.monotonic() > deadline:
                     break
                 time.sleep(0.01)
@@ -139,6 +148,8 @@ class SessionStore:
                     pipe.eval(_RELEASE, 1, lock_key, token)
                 pipe.execute()
             except REDIS_ERRORS as exc:
+                if acquired:
+                    self._unreleased[lock_key] = token
                 log.warning("session write/unlock failed: %s", exc)
 
 

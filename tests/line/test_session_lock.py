@@ -1,0 +1,26 @@
+"""The per-contact lock when Redis goes away mid-message: a lock whose release failed (a failover can
+carry it to the new primary) is released by the phone's next message, which then takes the lock at
+once instead of waiting for it to expire."""
+from __future__ import annotations
+
+import time
+
+from bot.line.sessions import SessionStore
+
+
+def test_a_lock_whose_release_failed_is_released_by_the_next_message(make_settings, redis):
+    from bot.services import build_redis
+
+    store = SessionStore(build_redis(make_settings()), ttl=600)  # the app's client: 0.5 s timeouts
+    with store.lock("nairobi", "+254700000001"):
+        first = redis.get("lock:nairobi:+254700000001")
+        assert first
+        # Writes stall for longer than the client's timeout: the release cannot reach Redis.
+        redis.execute_command("CLIENT", "PAUSE", 1500, "WRITE")
+    time.sleep(1.6)
+    assert redis.get("lock:nairobi:+254700000001") == first, "the release went through after all"
+
+    with store.lock("nairobi", "+254700000001", wait=3):
+        second = redis.get("lock:nairobi:+254700000001")
+    assert second and second != first  # taken anew, not waited out and handled unlocked
+    assert redis.get("lock:nairobi:+254700000001") is None  # and released normally
