@@ -68,3 +68,14 @@ def authorities_check(services=None) -> dict:
         if built.queue is not None:
             followups.schedule(built.queue)
         return counts
+
+
+def polls_tick(services=None) -> dict:
+    """The polls' clock, every minute (bot.broadcasts.polls.schedule): scheduled polls sent, polls closed at
+    closes_at, results sent back; then schedules the next run."""
+    from bot.broadcasts.polls import schedule
+    with _services(services) as built:
+        counts = schedule.tick(built)
+        if built.queue is not None:
+            schedule.schedule(built.queue)
+        return counts

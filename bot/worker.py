@@ -79,6 +79,11 @@ def main(burst: bool = False) -> None:
         followups.schedule(services.queue)
     except Exception as exc:
         log.warning("authorities follow-up not scheduled: %s", exc)
+    try:  # the polls' clock (issue 15): scheduled polls opened, polls closed, results sent back
+        from bot.broadcasts.polls import schedule as polls_schedule
+        polls_schedule.schedule(services.queue)
+    except Exception as exc:
+        log.warning("polls clock not scheduled: %s", exc)
     from bot import tasks
     tasks.use_services(services)  # jobs run on these, not on services built per job
     background = Background(services).start()

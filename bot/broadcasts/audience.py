@@ -37,6 +37,10 @@ class Segment:
     registered: bool | None = None  # True: members only, False: contacts who are not members
     channels: tuple[str, ...] = CHANNELS
     extra: dict = field(default_factory=dict)
+    # Internal (polls' results back, bot/broadcasts/polls/close.py; not in the validator, so not from the pages
+    # or the API): {"version": poll version id, "markets": [...], "except": bool}: the contacts who answered
+    # that version's first question, at one of those markets (or at none of them, with except).
+    respondents: dict | None = None
 
     @classmethod
     def from_dict(cls, raw: dict | None) -> "Segment":
@@ -56,7 +60,7 @@ class Segment:
         raw.pop("organization", None)
         segment = cls(cities=many("cities"), markets=many("markets"), trades=many("trades"),
                       languages=many("languages"), registered=raw.pop("registered", None),
-                      channels=many("channels") or CHANNELS)
+                      channels=many("channels") or CHANNELS, respondents=raw.pop("respondents", None))
         if segment.registered is not None and not isinstance(segment.registered, bool):  # 0 == False
             raise SegmentError("segment.registered must be true, false or null")
         if set(segment.channels) - set(CHANNELS):
@@ -70,6 +74,8 @@ class Segment:
                "languages": list(self.languages), "registered": self.registered}
         if tuple(self.channels) != CHANNELS:
             out["channels"] = list(self.channels)
+        if self.respondents is not None:
+            out["respondents"] = self.respondents
         return out
 
     @property
@@ -162,8 +168,30 @@ def audience(catalog, org: str, segment: Segment, texts: dict, has_template: boo
         else:
             conditions.append(is_member)
 
+    if segment.respondents is not None:
+        conditions.append(_respondents(segment.respondents))
+
     return select(
         Contact.id.label("contact_id"), channel.label("channel"), language.label("language"),
         to_address.label("to_address"), mode.label("mode"), state.label("state"), reason.label("reason"),
     ).select_from(source).where(*conditions)
 
+
+
+def _respondents(spec: dict):
+    """Contacts who answered a poll version's first question (every respondent did: questions come in
+    order), at the markets given (their market when they answered), or at none of them with except."""
+    from bot.models import PollAnswer
+
+    if not isinstance(spec, dict) or not isinstance(spec.get("version"), int):
+        raise SegmentError("segment.respondents must be {version, markets, except}")
+    a = PollAnswer
+    where = [a.version_id == spec["version"], a.question == 0, a.contact_id == Contact.id]
+    markets = list(spec.get("markets") or [])
+    market = func.coalesce(a.market, "-")
+    if spec.get("except"):
+        if markets:
+            where.append(market.not_in(markets))
+    elif markets:
+        where.append(market.in_(markets))
+    return exists().where(*where)

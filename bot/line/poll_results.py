@@ -1,25 +1,13 @@
 """RESULTS (and its translations, content/keywords.yaml `results`): a respondent gets the result of the
 newest poll they answered, overall and at their own market, in their language, in one SMS segment where
-the content allows (option labels, else option numbers). A market with fewer answers than SUPPRESS_BELOW
-is left out: its shares could point at people."""
+the content allows (bot/broadcasts/polls/summary.py: the same text a poll's close sends back)."""
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.broadcasts.polls import answers, results
+from bot.broadcasts.polls import answers, results, summary
 from bot.line.replies import finish
 from bot.models import Member
-
-
-def shares(question: dict, options: list[dict], lang: str, default: str, labels: bool = True) -> str:
-    parts = []
-    for n, o in enumerate(options, 1):
-        if o["option"] == "other":
-            continue
-        names = question["labels"].get(o["option"], {})
-        name = (names.get(lang) or names.get(default) or o["option"]) if labels else str(n)
-        parts.append(f"{name} {round(100 * o['share'])}%")
-    return ", ".join(parts)
 
 
 def answer(turn) -> bool:
@@ -30,28 +18,15 @@ def answer(turn) -> bool:
     if last is None:
         turn.say("poll.results.none")
         return True
-    r = results(services, last[0])
-    question = next((q for q in r["questions"] if q["options"]), None)
-    if question is None or not question["answers"]:
+    question = summary.first_question(results(services, last[0]))
+    if question is None:
         turn.say("poll.results.none")
         return True
     with services.db() as session:
         place_id = session.scalar(select(Member.place_id).where(Member.contact_id == turn.contact.id,
                                                                 Member.organization == org.slug))
-    local = question["by"]["market"].get(place_id) if place_id else None
-    if local is not None and local["answers"] < services.settings.suppress_below:
-        local = None
-    lang, default = turn.lang, org.default_language
-    for labels in (True, False):
-        overall = shares(question, question["options"], lang, default, labels)
-        if local is not None:
-            market = services.catalog.place(place_id).name(lang)
-            text = turn.text("poll.results", overall=overall, market=market,
-                             local=shares(question, local["options"], lang, default, labels))
-        else:
-            text = turn.text("poll.results.all", overall=overall)
-        reply = finish(text, turn.channel)
-        if reply.segments == 1 or turn.channel != "sms":
-            break
-    turn.outcome.replies.append(reply)
+    local = summary.local_group(question, place_id, services.settings.suppress_below)
+    market = services.catalog.place(place_id).name(turn.lang) if local is not None else None
+    text = summary.text(services.catalog, org, question, turn.lang, turn.channel, local, market)
+    turn.outcome.replies.append(finish(text, turn.channel))
     return True

@@ -13,8 +13,9 @@ __all__ = ["Poll", "PollAnswer", "PollVersion"]
 
 
 class Poll(Base):
-    """state: draft -> open (its current version sent) -> closed. Answers count while open and before
-    closes_at; sending waits for opens_at."""
+    """state: draft -> [scheduled (sent before opens_at: the periodic job sends it then)] -> open (its
+    current version sent) -> closed (by hand, or by the periodic job at closes_at; then the results go
+    back to the respondents). Answers count while open and before closes_at."""
 
     __tablename__ = "polls"
 
@@ -32,6 +33,12 @@ class Poll(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # After closing: the broadcasts that send the results back (set once, in the transaction that creates
+    # them: a second close job finds them and sends nothing again), and when all of them were started.
+    results_broadcasts: Mapped[list | None] = mapped_column(JSONType)
+    results_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The public permalink to the anonymised results: None = off (the default).
+    public_token: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
 
 class PollVersion(Base):

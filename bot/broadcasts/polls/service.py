@@ -8,6 +8,8 @@ The next questions are asked in the reply to each answer (bot/line/polls.py), in
 from __future__ import annotations
 
 import json
+import logging
+from datetime import datetime
 
 from sqlalchemy import func, select, update
 
@@ -16,6 +18,7 @@ from bot.broadcasts.errors import BroadcastError, NotFound
 from bot.broadcasts.polls.validate import validate_poll
 from bot.models import Poll, PollAnswer, PollVersion, utcnow
 
+log = logging.getLogger(__name__)
 OPEN_KEY = "polls:open:{org}"  # JSON [[poll id, version, updated_at, closes_at or null], ...]; dropped on change
 
 
@@ -92,16 +95,22 @@ def question_text(catalog, question: dict, lang: str, default: str) -> str:
     return text + "\n" + "\n".join(f"{i} {label}" for i, label in enumerate(labels, 1))
 
 
-def send_poll(services, poll_id: int, organization: str | None = None, *, inline: bool = False) -> dict:
-    """Ask the current version's first question through a broadcast; the poll opens. Sending the same
-    version again is refused (the broadcast is exactly once per member)."""
+def send_poll(services, poll_id: int, organization: str | None = None, *, inline: bool = False,
+              now: datetime | None = None) -> dict:
+    """Ask the current version's first question through a broadcast; the poll opens. Before opens_at the
+    poll is scheduled instead (bot/broadcasts/polls/schedule.py sends it then). Sending the same version
+    again is refused (the broadcast is exactly once per member)."""
     poll = get_poll(services, poll_id, organization)
-    now = utcnow()
+    now = now or utcnow()
     if poll.state == "closed" or (poll.closes_at and poll.closes_at <= now):
         raise BroadcastError(f"poll {poll_id} is closed")
-    if poll.opens_at and poll.opens_at > now:
-        raise BroadcastError(f"poll {poll_id} opens at {poll.opens_at.isoformat()}: send it then")
     version = current_version(services, poll)
+    if poll.opens_at and poll.opens_at > now:
+        with services.db.begin() as session:
+            session.execute(update(Poll).where(Poll.id == poll.id, Poll.state.in_(("draft", "scheduled")))
+                            .values(state="scheduled", updated_at=now))
+        return {"id": poll.id, "version": version.number, "broadcast_id": version.broadcast_id, "recipients": 0,
+                "scheduled": poll.opens_at.isoformat()}
     org = services.catalog.org(poll.organization)
     if version.broadcast_id is None:
         first = version.questions[0]
@@ -129,15 +138,28 @@ def send_poll(services, poll_id: int, organization: str | None = None, *, inline
     return {"id": poll.id, "version": version.number, "broadcast_id": bid, "recipients": sent["recipients"]}
 
 
-def close_poll(services, poll_id: int, organization: str | None = None) -> Poll:
-    """No more answers are taken; the results stay."""
+def close_poll(services, poll_id: int, organization: str | None = None, *, now: datetime | None = None,
+               results_back: bool = True) -> Poll:
+    """No more answers are taken; the results stay, and go back to the respondents (started here when it
+    can be; the polls' clock, bot/broadcasts/polls/schedule.py, starts them otherwise)."""
     poll = get_poll(services, poll_id, organization)
+    now = now or utcnow()
     with services.db.begin() as session:
-        moved = session.execute(update(Poll).where(Poll.id == poll_id, Poll.state.in_(("draft", "open")))
-                                .values(state="closed", closed_at=utcnow(), updated_at=utcnow())).rowcount
+        moved = session.execute(update(Poll).where(Poll.id == poll_id,
+                                                   Poll.state.in_(("draft", "scheduled", "open")))
+                                .values(state="closed", closed_at=now, updated_at=now,
+                                        # a poll never sent has nobody to tell
+                                        results_sent_at=now if poll.state != "open" else None)).rowcount
     if not moved:
         raise BroadcastError(f"poll {poll_id} is already closed")
     forget_open(services, poll.organization)
+    if results_back and poll.state == "open":
+        from bot.broadcasts.polls.results_back import send_results
+
+        try:
+            send_results(services, poll_id, now)
+        except Exception:  # noqa: BLE001 - the clock's next tick tries again
+            log.exception("results of poll %s not sent back yet", poll_id)
     return get_poll(services, poll_id)
 
 
