@@ -9,17 +9,17 @@ tells the organization's organizer numbers."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 
 from bot.line import report_notes, routes
 from bot.line.flows import matching
+from bot.line.store import FOLLOWUP_ANSWER_WINDOW
 from bot.models import Authority, Contact, Escalation, Report, ReportEvent, utcnow
 
 log = logging.getLogger(__name__)
 
-ANSWER_DAYS = 14  # an answer this long after the question still counts; later, "1" is the menu again
 WORKER = "worker"
 
 
@@ -28,7 +28,7 @@ def pending(session, org: str, contact_id: int, now: datetime) -> Escalation | N
     return session.scalars(select(Escalation).where(
         Escalation.organization == org, Escalation.contact_id == contact_id,
         Escalation.followup_asked_at.is_not(None), Escalation.followup_answer.is_(None),
-        Escalation.followup_asked_at >= now - timedelta(days=ANSWER_DAYS))
+        Escalation.followup_asked_at >= now - FOLLOWUP_ANSWER_WINDOW)
         .order_by(Escalation.followup_asked_at.desc(), Escalation.id.desc())).first()
 
 
@@ -51,6 +51,8 @@ def read(catalog, languages, text: str) -> str | None:
 def followup_answer(turn, store, word) -> bool:
     contact = turn.contact
     if turn.outcome.offline or contact is None or contact.id is None or not turn.inbound.text:
+        return False
+    if contact.followup is False:  # read with the store statement: no question waits
         return False
     services, org = turn.services, turn.org
     languages = tuple(dict.fromkeys([turn.lang, *org.languages, "en"]))

@@ -9,13 +9,18 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from functools import lru_cache
 
 from sqlalchemy import Connection, String, bindparam, exists, func, insert, literal_column, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.messages import Inbound
-from bot.models import Contact, ForgottenOptOut, InboundMessage, OutboundMessage, utcnow
+from bot.models import Contact, Escalation, ForgottenOptOut, InboundMessage, OutboundMessage, utcnow
+
+# An answer this long after "Has it been fixed?" still counts (bot/line/followup_answer.py); later, "1"
+# is the menu again.
+FOLLOWUP_ANSWER_WINDOW = timedelta(days=14)
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,9 @@ class ContactView:
     # A forgotten worker's opt-out (bot/line/privacy.py) waits for this number: read with the store
     # statement; None when not read.
     forgotten: bool | None = None
+    # An unanswered "Has it been fixed?" waits for this contact (bot/line/followup_answer.py): read with
+    # the store statement so that most messages cost that hook no query; None when not read.
+    followup: bool | None = None
 
 
 class Duplicate(Exception):
@@ -218,8 +226,12 @@ def _pg_store(channel: str):
     # Whether a forgotten opt-out waits for this number: one more round trip per message otherwise.
     forgotten = exists().where(ForgottenOptOut.organization == bindparam("c_organization"),
                                ForgottenOptOut.phone_hash == bindparam("f_phone_hash", type_=String))
+    followup = exists().where(Escalation.organization == bindparam("c_organization"),
+                              Escalation.contact_id == contact.c.id, Escalation.followup_asked_at.is_not(None),
+                              Escalation.followup_answer.is_(None),
+                              Escalation.followup_asked_at >= bindparam("e_since", type_=Escalation.followup_asked_at.type))
     return (select(contact.c.id, contact.c.language, contact.c.opted_out, message.c.id.label("inbound_id"),
-                   forgotten.label("forgotten"))
+                   forgotten.label("forgotten"), followup.label("followup"))
             .select_from(contact.outerjoin(message, true())))
 
 
@@ -234,12 +246,13 @@ def store_inbound_fast(conn: Connection, inbound: Inbound, org: str | None, spoo
     del params["contact_id"]
     params.update(c_organization=org, c_phone=inbound.phone, c_created_at=now, c_updated_at=now,
                   c_profile_name=inbound.profile_name, c_whatsapp_id=inbound.wa_id, c_opted_out=False,
-                  f_phone_hash=phone_hash, **{f"c_last_inbound_{inbound.channel}_at": inbound.received_at})
+                  f_phone_hash=phone_hash, e_since=now - FOLLOWUP_ANSWER_WINDOW,
+                  **{f"c_last_inbound_{inbound.channel}_at": inbound.received_at})
     row = conn.execute(_pg_store(inbound.channel), params).one()
     if row.inbound_id is None:
         raise Duplicate(inbound.sid)
     return row.inbound_id, ContactView(row.id, row.language, row.opted_out,
-                                       bool(row.forgotten) if phone_hash else None)
+                                       bool(row.forgotten) if phone_hash else None, bool(row.followup))
 
 
 _REPLY_FIELDS = ("organization", "contact_id", "channel", "to_address", "from_address", "body", "encoding",
