@@ -125,7 +125,8 @@ def _new_reference(session, org: str) -> str:
 
 def create_report(services, org: str, *, contact_id: int | None, channel: str, language: str, category: str,
                   description: str | None, place: dict, occurred_on: date | None, occurred_text: str | None,
-                  anonymous: bool, media: list[dict] | None = None, now: datetime | None = None) -> Report:
+                  anonymous: bool, media: list[dict] | None = None, now: datetime | None = None,
+                  quote_consent: bool = False) -> Report:
     """Store a report, link it to its cluster, record its media; then queue the media downloads.
     `now` backdates it (the demo history in bot/desk/demo.py); clustering uses it too."""
     now = now or utcnow()
@@ -137,7 +138,7 @@ def create_report(services, org: str, *, contact_id: int | None, channel: str, l
                     member_id = session.scalar(select(Member.id).where(Member.organization == org,
                                                                         Member.contact_id == contact_id))
                 report = Report(organization=org, reference=_new_reference(session, org), contact_id=contact_id,
-                                member_id=member_id, anonymous=anonymous, channel=channel, language=language,
+                                member_id=member_id, anonymous=anonymous, quote_consent=quote_consent, channel=channel, language=language,
                                 category=category, description=description, occurred_on=occurred_on,
                                 occurred_text=(occurred_text or None) and occurred_text[:100], status="new",
                                 created_at=now, updated_at=now, **place)

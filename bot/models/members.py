@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -78,6 +79,8 @@ class Report(Base):
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The reporter agreed (the form's last step) that a short anonymised quote may appear in evidence packs.
+    quote_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     channel: Mapped[str] = mapped_column(String(16))
     language: Mapped[str | None] = mapped_column(String(8))
     category: Mapped[str] = mapped_column(String(32))

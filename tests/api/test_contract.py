@@ -91,7 +91,7 @@ def test_every_operation_answers_as_described(services, client, contract):
     token = create_token(services, "nairobi-vendors", "contract")
     api = CheckedClient(client, contract, token)
     worker = Phone(client, "+254711890001")
-    for body in ("4", "1", "police took all my goods", "gikomba", "today", "2"):
+    for body in ("4", "1", "police took all my goods", "gikomba", "today", "2", "2"):
         worker.send(body)
 
     assert api.call("GET", "/api/v1/markets", token=None, valid=False).status_code == 401

@@ -66,11 +66,12 @@ def organizer_browser(live, services):
 
 
 def worker_reports(client, number: str, body: str = "askari wamechukua mali yangu gikomba leo",
-                   anonymous: str = "hapana", channel: str = "sms") -> Phone:
+                   anonymous: str = "hapana", channel: str = "sms", quote: str = "hapana") -> Phone:
     """A worker reports through signed webhooks (Kiswahili, so the line answers in Kiswahili)."""
     worker = Phone(client, number, channel)
     worker.send(body)
     worker.send(anonymous)
+    worker.send(quote)
     return worker
 
 

@@ -38,7 +38,8 @@ def file_report_from_the_phone(phone) -> tuple[str, str]:
     sim_send(phone, "County askaris took my sukuma and my cart")
     sim_send(phone, "Gikomba market")
     sim_send(phone, "today")
-    done = sim_send(phone, "1")
+    sim_send(phone, "1")
+    done = sim_send(phone, "2")
     reference = re.search(r"R-\d{4}", done).group(0)
     # A basic phone: the confirmation is one GSM-7 segment.
     last = phone.page.locator("#sim-messages li.sim-msg[data-kind=reply]").last

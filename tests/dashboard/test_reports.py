@@ -219,6 +219,7 @@ def test_status_change_tells_the_reporter_by_sms(services, signed_in, phone):
     worker = phone("+254711500001")
     worker.send("police took my goods at gikomba this morning")
     worker.send("1")
+    worker.send("2")
     [report] = rows(services, Report)
     response = signed_in.post(f"/reports/{report.reference}/status",
                               {"status": "verified", "note": "We are on it", "from_status": "new"})

@@ -228,7 +228,8 @@ def test_signed_out_is_sent_to_the_login(client):
 
 def make_report(browser):
     send(browser, "police took my goods at gikomba this morning")
-    done = send(browser, "1").get_json()
+    send(browser, "1")
+    done = send(browser, "2").get_json()
     assert done["replies"], done
 
 
@@ -255,6 +256,7 @@ def test_pushed_messages_to_other_numbers_are_not_shown(signed_in, services, pho
     other = phone("+254711000123")
     other.send("police took my goods at gikomba this morning")
     other.send("1")
+    other.send("2")
     mine, theirs = rows(services, Report)
     change_status(services, "nairobi-vendors", theirs.reference, "verified", None)
     assert poll(signed_in).get_json()["messages"] == []
@@ -293,6 +295,7 @@ def test_with_twilio_a_whatsapp_report_with_a_photo_downloads_and_pushes_from_th
     send(browser, "police took my goods at gikomba this morning", channel="whatsapp")
     assert upload(browser, JPEG).status_code == 200  # the report's photo
     assert send(browser, "1", channel="whatsapp").status_code == 200
+    assert send(browser, "2", channel="whatsapp").status_code == 200
     [report] = rows(services, Report)
     [media] = rows(services, ReportMedia)
     assert media.url.startswith(services.settings.public_base_url + "/simulator/media/")

@@ -30,6 +30,7 @@ def sqlite_browser(make_settings, redis, tmp_path):
         worker.send(body)
     worker.send("askari wamechukua mali yangu gikomba leo")  # a report
     worker.send("1")
+    worker.send("2")
     user = create_user(services, "nairobi-vendors", "admin@example.org", "Admin", PASSWORD, "admin")
     browser = Browser(app.test_client())
     assert browser.login(user.email).status_code == 302

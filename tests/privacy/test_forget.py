@@ -43,7 +43,8 @@ def register(worker: Phone, name: str, market: str = "gikomba") -> str:
 def report(worker: Phone, words: str, photo_url: str) -> str:
     worker.send(f"police took my goods at gikomba this morning {words}")
     worker.send("", NumMedia=1, MediaUrl0=photo_url, MediaContentType0="image/jpeg")
-    return worker.send("2")  # not anonymous: linked to the member until FORGET
+    worker.send("2")  # not anonymous: linked to the member until FORGET
+    return worker.send("2")  # not to be quoted
 
 
 def every_text(services) -> list[tuple[str, str, str]]:

@@ -26,6 +26,7 @@ def report(client, number, body="police took my goods at gikomba this morning", 
     worker = Phone(client, number, channel, to)
     worker.send(body)
     worker.send(anonymous)
+    worker.send("2")  # not to be quoted
     return worker
 
 
@@ -36,6 +37,7 @@ def test_done_when_register_report_list_change_and_the_phone_hears_it(live, twil
         worker.send(body)
     worker.send("askari wamechukua mali yangu gikomba leo")
     worker.send("hapana")  # not anonymous
+    worker.send("hapana")  # not to be quoted
     token = create_token(services, "nairobi-vendors", "desk")
 
     listed = client.get("/api/v1/reports", headers=auth(token)).get_json()
@@ -64,7 +66,7 @@ def test_done_when_register_report_list_change_and_the_phone_hears_it(live, twil
 def test_whatsapp_reporter_is_notified_on_whatsapp_in_spanish(live, twilio):
     services, client = live
     worker = Phone(client, "+59899500001", "whatsapp", MONTEVIDEO)
-    for body in ("4", "2", "Se llevaron la mercaderia", "Tristán Narvaja", "hoy", "saltar", "1"):
+    for body in ("4", "2", "Se llevaron la mercaderia", "Tristán Narvaja", "hoy", "saltar", "1", "2"):
         worker.send(body)
     [r] = rows(services, Report)
     token = create_token(services, "montevideo-feriantes", "desk")
@@ -85,7 +87,7 @@ def test_whatsapp_reporter_outside_the_24_hour_window_gets_an_sms(live, twilio):
 
     services, client = live
     worker = Phone(client, "+59899500003", "whatsapp", MONTEVIDEO)
-    for body in ("4", "2", "Se llevaron la mercaderia", "Tristán Narvaja", "hoy", "saltar", "1"):
+    for body in ("4", "2", "Se llevaron la mercaderia", "Tristán Narvaja", "hoy", "saltar", "1", "2"):
         worker.send(body)
     with services.db.begin() as session:  # the worker last wrote two days ago
         session.execute(update(Contact).values(last_inbound_whatsapp_at=utcnow() - timedelta(days=2)))

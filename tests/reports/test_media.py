@@ -28,7 +28,8 @@ def whatsapp_report(client, number, *media):
     for i, (url, ctype) in enumerate(media):
         form[f"MediaUrl{i}"], form[f"MediaContentType{i}"] = url, ctype
     worker.send("", **form)
-    return worker.send("1")
+    worker.send("1")
+    return worker.send("2")
 
 
 def burst(services):

@@ -77,7 +77,7 @@ def test_signed_webhooks_from_many_phones_at_once_are_all_stored(pooled, pgbounc
 
     app = create_app(services=pooled)
     before = pgbouncer.transactions(DATABASE)
-    script = ["hi", "4", "2", "County askaris took my cart", "Gikomba market", "yesterday", "no", "1"]
+    script = ["hi", "4", "2", "County askaris took my cart", "Gikomba market", "yesterday", "no", "2", "1"]
     done: dict[int, list[str]] = {}
 
     def worker(n: int) -> None:
@@ -93,7 +93,7 @@ def test_signed_webhooks_from_many_phones_at_once_are_all_stored(pooled, pgbounc
         assert conn.execute(select(func.count()).select_from(InboundMessage)).scalar() == 8 * len(script)
         references = conn.execute(select(Report.reference)).scalars().all()
     assert len(set(references)) == 8
-    assert {replies[6] for replies in done.values()} == {
+    assert {replies[7] for replies in done.values()} == {
         pooled.catalog.text("nairobi-vendors", "report.received", "en", "sms", ref=r) for r in references}
     spool = pooled.settings.spool_dir
     assert not spool.exists() or not [f for f in spool.rglob("*") if f.is_file()]  # nothing set aside
@@ -119,7 +119,7 @@ def test_the_organizers_pages_through_the_pooler(pooled):
 
     app = create_app(services=pooled)
     worker = Phone(app.test_client(), "+254711700001")
-    for body in ("4", "2", "County askaris took my cart", "Gikomba market", "yesterday", "no"):
+    for body in ("4", "2", "County askaris took my cart", "Gikomba market", "yesterday", "no", "2"):
         worker.send(body)
     admin = create_user(pooled, "nairobi-vendors", "admin@pooled.example.org", "Admin", PASSWORD, "admin")
     browser = Browser(app.test_client())

@@ -58,6 +58,7 @@ def report_with_photo(services, url: str) -> int:
     worker.send("police took my goods at gikomba this morning")
     worker.send("", NumMedia=1, MediaUrl0=url, MediaContentType0="image/jpeg")
     worker.send("1")
+    worker.send("2")
     [media] = rows(services, ReportMedia)
     assert media.status == "pending" and media.url == url
     return media.id

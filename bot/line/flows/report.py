@@ -1,7 +1,8 @@
 """Incident reports: category, what happened, where (gazetteer or a WhatsApp pin), when, an optional
-photo or voice note (WhatsApp), anonymous or not. A first free-text message ("police took my goods at
-gikomba this morning") fills what the NLU found; the form asks only for the rest. The worker gets a
-reference (R-4821) and can text it later to hear the status."""
+photo or voice note (WhatsApp), anonymous or not, and last whether its words may be quoted (anonymised)
+in evidence packs. A first free-text message ("police took my goods at gikomba this morning") fills what
+the NLU found; the form asks only for the rest. The worker gets a reference (R-4821) and can text it
+later to hear the status."""
 from __future__ import annotations
 
 from datetime import date
@@ -77,8 +78,12 @@ class ReportFlow(Flow):
 
     def state_anonymous(self, ctx: FlowContext) -> Choice:
         # Unsure after three tries: anonymous, the choice that cannot expose the worker.
-        return listed(ctx, "report_anonymous", "report.anonymous", save_as="anonymous", next="done",
+        return listed(ctx, "report_anonymous", "report.anonymous", save_as="anonymous", next="quote",
                       fallback="anonymous")
+
+    def state_quote(self, ctx: FlowContext) -> Choice:
+        # The last step: may a short anonymised quote appear in evidence packs? Unsure after three tries: no.
+        return listed(ctx, "report_quote", "report.quote", save_as="quote", next="done", fallback="no")
 
     def state_done(self, ctx: FlowContext) -> End:
         return End("report.received", complete="save")
@@ -97,7 +102,7 @@ class ReportFlow(Flow):
             description=a.get("description"), place=place,
             occurred_on=date.fromisoformat(when["date"]) if when.get("date") else None,
             occurred_text=when.get("text"), anonymous=a.get("anonymous") == "anonymous",
-            media=a.get("media") or [])
+            media=a.get("media") or [], quote_consent=a.get("quote") == "yes")
         return {"ref": report.reference}
 
 
