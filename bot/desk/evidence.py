@@ -1,8 +1,10 @@
 """Evidence packs: a dated brief organizers can put on the table, from any filter of the data page.
 
 Its numbers are the data page's (bot/desk/stats.figures on the one report filter, bot/desk/filters.py,
-suppressed below K as the page and the exports are), plus the age of the cases still open and how each
-authority responds (bot/desk/scorecards.py, no figures under 10 cases). Charts are SVG drawn by pygal;
+suppressed below K as the page and the exports are; an authority filter keeps the reports raised with it),
+plus a map of places (bot/desk/pack_map.py), the age of the cases still open, how each authority responds
+(bot/desk/scorecards.py, no figures under 10 cases) and a few anonymised quotes from reporters who agreed
+to be quoted (bot/desk/quotes.py). Charts are SVG drawn by pygal;
 the page (webhooks/dashboard/evidence.py) lays them out in the organization's language and WeasyPrint
 turns that into the PDF (`pdf`). Nothing here imports Flask."""
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from bot.desk import scorecards, stats, suppression
+from bot.desk import pack_map, quotes, scorecards, stats, suppression
 from bot.desk.filters import ReportFilters
 from bot.line.answers import dates
 from bot.models import Report, utcnow
@@ -30,10 +32,25 @@ class Pack:
     figures: stats.Figures
     open_ages: list = field(default_factory=list)  # [(low, high or None, shown count)]
     cards: list = field(default_factory=list)  # scorecards.Scorecard per authority
+    places: pack_map.PlaceMap = field(default_factory=pack_map.PlaceMap)
+    quotes: list = field(default_factory=list)  # quotes.Quote, at most quotes.QUOTES_MAX
+    authority: str | None = None  # the name of the authority filtered on
 
-    def charts(self, labels: dict | None = None) -> dict[str, str]:
-        """SVG charts as data: URIs (pygal): reports per week, per category. `labels` translates the
-        category keys; counts hidden by suppression are left out of the bars, never drawn small."""
+    def counts(self) -> dict:
+        """Every count the brief shows (as shown: "<K" for a small one), keyed by table: what the random
+        filter test compares with the data page, from the same object the PDF is drawn from."""
+        w = self.figures.by_week
+        return {"reports": self.figures.reports,
+                "categories": [v for v in self.figures.by_category.shown if v != 0],
+                "weeks": list(w.totals()),
+                "places": list(self.figures.by_place.shown),
+                "ages": [v for _, _, v in self.open_ages],
+                "map": [p.count for p in self.places.points]}
+
+    def charts(self, labels: dict | None = None, place_names: dict | None = None, unplaced: str = "") -> dict:
+        """SVG charts as data: URIs (pygal): reports per week, per category, the map of places (None when
+        no point). `labels` translates the category keys, `place_names` names the places; counts hidden by
+        suppression are left out of the bars, never drawn small."""
         pygal = _pygal()
         from pygal.style import CleanStyle
 
@@ -51,8 +68,10 @@ class Pack:
         shown = [(k, v) for k, v in zip(series.keys, series.shown) if v != 0]
         category.x_labels = [str(labels.get(k, k)) for k, _ in shown]
         category.add("", [v if isinstance(v, int) else None for _, v in shown])
-        return {name: "data:image/svg+xml;base64," + base64.b64encode(chart.render(is_unicode=True).encode()).decode()
-                for name, chart in (("weekly", weekly), ("categories", category))}
+        out = {name: "data:image/svg+xml;base64," + base64.b64encode(chart.render(is_unicode=True).encode()).decode()
+               for name, chart in (("weekly", weekly), ("categories", category))}
+        out["map"] = self.places.svg(place_names or {}, unplaced, pygal)
+        return out
 
 
 def build(services, org: str, filters: ReportFilters, *, now: datetime | None = None) -> Pack:
@@ -72,7 +91,20 @@ def build(services, org: str, filters: ReportFilters, *, now: datetime | None = 
             n = session.scalar(select(func.count()).select_from(Report).where(*clauses)) or 0
             ages.append((low, high, suppression.show(n, k)))
     cards = scorecards.scorecards(services, org, filters.date_from, filters.date_to)
-    return Pack(org, filters, now, figures, ages, cards)
+    authority = None
+    if filters.authority is not None:
+        cards = [c for c in cards if c.authority_id == filters.authority]
+        authority = _authority_name(services, org, filters.authority)
+    return Pack(org, filters, now, figures, ages, cards, places=pack_map.build(services, org, where, k),
+                quotes=quotes.pick(services, org, where, k), authority=authority)
+
+
+def _authority_name(services, org: str, authority_id: int) -> str | None:
+    from bot.models import Authority
+
+    with services.db() as session:
+        return session.scalar(select(Authority.name).where(Authority.id == authority_id,
+                                                           Authority.organization == org))
 
 
 def pdf(html: str, stylesheets: tuple = ()) -> bytes:

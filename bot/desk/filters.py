@@ -2,6 +2,8 @@
 and category rules of the reports API). Parsed from query or form arguments with messages an organizer
 understands, turned into SQL conditions on Report. Views only turn FilterError into a 400.
 
+An authority filter keeps the reports raised with that authority (bot/desk/escalations.py).
+
 Dates are the organization's local days (`timezone:` in its org.yaml). The inbox and its map date a report
 by the day the worker said it happened, else the day it arrived (`by_occurrence`); the charts and exports
 by the day it arrived, so a chart and the export made beside it count the same reports.
@@ -13,11 +15,11 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, select
 
 from bot.line import reports
 from bot.line.answers import dates
-from bot.models import Report
+from bot.models import Escalation, Report
 
 SEARCH_MAX = 100
 PAGE_MAX = 100_000
@@ -43,11 +45,13 @@ class ReportFilters:
     date_to: date | None = None
     q: str | None = None
     cluster: int | None = None
+    authority: int | None = None  # reports raised with this authority (an id of the Authorities page)
     page: int = 1
 
     @classmethod
     def parse(cls, args: Mapping, catalog, org: str) -> ReportFilters:
-        """From query or form arguments: status, category, market, from, to, q, cluster, page."""
+        """From query or form arguments: status, category, market, from, to, q, cluster, authority, page.
+        Whether the authority is the organization's is checked with the database (`check_authority`)."""
         market = _text(args, "market")
         if market is not None and market != NO_PLACE and market not in {p.id for p in catalog.places(org)}:
             # Another organization's place answers like an unknown one.
@@ -59,8 +63,11 @@ class ReportFilters:
         if q and len(q) > SEARCH_MAX:
             raise FilterError(f"search for at most {SEARCH_MAX} characters")
         cluster = _number(args, "cluster", "cluster must be a cluster number from the reports page", 999_999_999)
+        authority = _number(args, "authority", "authority must be an authority number from the Authorities page",
+                            999_999_999)
         page = _number(args, "page", "page must be a whole number from 1", PAGE_MAX) or 1
-        return cls(status_of(args), category_of(args, catalog), market, date_from, date_to, q, cluster, page)
+        return cls(status_of(args), category_of(args, catalog), market, date_from, date_to, q, cluster, authority,
+                   page)
 
     def with_range(self, date_from: date | None, date_to: date | None) -> ReportFilters:
         return replace(self, date_from=date_from, date_to=date_to)
@@ -71,7 +78,8 @@ class ReportFilters:
         out = {"status": values.status, "category": values.category, "market": values.market,
                "from": values.date_from.isoformat() if values.date_from else None,
                "to": values.date_to.isoformat() if values.date_to else None,
-               "q": values.q, "cluster": values.cluster, "page": values.page if values.page != 1 else None}
+               "q": values.q, "cluster": values.cluster, "authority": values.authority,
+               "page": values.page if values.page != 1 else None}
         return {k: v for k, v in out.items() if v not in (None, "")}
 
     def as_dict(self) -> dict:
@@ -108,6 +116,9 @@ class ReportFilters:
                 where.append(Report.created_at < start_of_day(self.date_to + timedelta(days=1), tz))
         if self.cluster is not None:
             where.append(Report.cluster_id == self.cluster)
+        if self.authority is not None:
+            where.append(Report.id.in_(select(Escalation.report_id).where(
+                Escalation.organization == org, Escalation.authority_id == self.authority)))
         if self.q:
             pattern = _like(self.q)
             terms = [Report.description.ilike(pattern, escape="\\"), Report.reference.ilike(pattern, escape="\\"),
@@ -117,6 +128,19 @@ class ReportFilters:
                 terms.append(Report.reference == ref)
             where.append(or_(*terms))
         return where
+
+
+def check_authority(services, org: str, f: ReportFilters) -> None:
+    """An authority filter names one of the organization's authorities (another's answers like an unknown one)."""
+    from bot.models import Authority
+
+    if f.authority is None:
+        return
+    with services.db() as session:
+        found = session.scalar(select(Authority.id).where(Authority.id == f.authority, Authority.organization == org))
+    if found is None:
+        raise FilterError(f"there is no authority {f.authority} in your organization; authority must be an "
+                          "authority number from the Authorities page")
 
 
 def inbox_clauses(services, org: str, f: ReportFilters) -> list:

@@ -97,3 +97,45 @@ def test_the_brief_is_in_the_organizations_language(live, services):
     assert browser.login(account.email).status_code == 302
     page = browser.get("/evidence").get_data(as_text=True)
     assert '<html lang="fr">' in page and "Dossier de preuves" in page and "Signalements par semaine" in page
+
+
+def _quoted(services, category: str, place: str, texts: list[str], *, consent: bool = True) -> list:
+    return [create_report(services, ORG, contact_id=None, channel="sms", language="en", category=category,
+                          description=t, place={"place_id": place}, occurred_on=None, occurred_text=None,
+                          anonymous=False, quote_consent=consent) for t in texts]
+
+
+def test_quotes_only_with_consent_from_groups_of_k_cleaned_and_the_authority_filter(services, organizer_browser):
+    from bot.desk import escalations
+    from tests.authorities.conftest import county
+
+    k = services.settings.suppress_below
+    gikomba = _quoted(services, "confiscation", "nbo.gikomba",
+                      [f"askaris took the goods of {i} traders at the gate" for i in range(k - 1)]
+                      + ["County askari Kamau took my sukuma, call me on 0711 000 101 if you need a witness"])
+    _quoted(services, "confiscation", "nbo.gikomba", ["secret words nobody agreed to share"], consent=False)
+    _quoted(services, "eviction", "nbo.toi", ["we were chased from Toi by the askaris this morning"])  # a group of 1
+    page = organizer_browser.get("/evidence").get_data(as_text=True)
+    quotes = re.findall(r'<blockquote class="quote" data-category="([^"]*)" data-place="([^"]*)">(.*?)<footer',
+                        page, re.S)
+    assert [(c, p) for c, p, _ in quotes] == [("confiscation", "nbo.gikomba")]  # one per group, only groups >= K
+    said = html.unescape(quotes[0][2])
+    assert "[name] took my sukuma" in said and "[…]" in said and "0711" not in said and "Kamau" not in said
+    assert "secret words" not in page and "chased from Toi" not in page
+    # the map: Gikomba drawn (k + 1 reports), Toi (1) left off and said so
+    assert re.search(r'<tr data-key="nbo.gikomba"><td>[^<]+</td><td class="n" data-count="' + str(k + 1), page)
+    assert 'data-key="nbo.toi"><td>' not in page.split('id="pack-map-points"')[1].split("</table>")[0]
+    assert 'alt="Map of places" src="data:image/svg+xml;base64,' in page
+
+    # reports raised with one authority: the pack and the data page count those only
+    authority = county(services)
+    for report in gikomba[:k]:
+        escalations.raise_report(services, ORG, report.reference, {"authority_id": authority.id, "method": "letter"},
+                                 "test")
+    pack = organizer_browser.get("/evidence", query_string={"authority": authority.id}).get_data(as_text=True)
+    assert re.search(rf'data-figure="reports" data-count="{k}"', pack)
+    assert f'data-authority="{authority.id}"' in pack and authority.name in pack
+    data = organizer_browser.get("/data", query_string={"authority": authority.id}).get_data(as_text=True)
+    assert json.loads(html.unescape(re.search(r'id="data-figures">(.*?)</script>', data, re.S).group(1)))["reports"] == k
+    assert organizer_browser.get("/evidence?authority=999999").status_code == 400
+    assert organizer_browser.get("/evidence?authority=two").status_code == 400

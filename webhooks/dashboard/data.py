@@ -12,7 +12,7 @@ from flask import Blueprint, Response, abort, g, jsonify, render_template, reque
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from bot.desk import exports, stats
-from bot.desk.filters import FilterError, ReportFilters
+from bot.desk.filters import FilterError, ReportFilters, check_authority
 from bot.line.reports import STATUSES
 from webhooks.dashboard.auth import admin_required, login_required
 from webhooks.dashboard import i18n
@@ -56,7 +56,9 @@ def translated(figures: dict) -> dict:
 def _chart_filters() -> ReportFilters:
     services = current_services()
     try:
-        return stats.chart_filters(request.args, services.catalog, g.account.organization)
+        filters = stats.chart_filters(request.args, services.catalog, g.account.organization)
+        check_authority(services, g.account.organization, filters)  # reports raised with it (the evidence pack's)
+        return filters
     except FilterError as exc:
         abort(400, description=_("These filters cannot be used: %(reason)s.", reason=exc))
 

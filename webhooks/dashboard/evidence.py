@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, current_app, g, render_template, r
 from flask_babel import force_locale, gettext as _
 
 from bot.desk import evidence, stats
-from bot.desk.filters import FilterError
+from bot.desk.filters import FilterError, check_authority
 from webhooks.dashboard import i18n
 from webhooks.dashboard.auth import login_required
 from webhooks.dashboard.common import current_org, current_services
@@ -22,6 +22,7 @@ def _pack():
     services, org = current_services(), g.account.organization
     try:
         filters = stats.chart_filters(request.args, services.catalog, org)
+        check_authority(services, org, filters)
     except FilterError as exc:
         abort(400, description=_("These filters cannot be used: %(reason)s.", reason=exc))
     return evidence.build(services, org, filters)
@@ -29,9 +30,12 @@ def _pack():
 
 def _render(pack) -> str:
     org = current_org()
+    catalog = current_services().catalog
     with force_locale(org.default_language):  # the brief is in the organization's language
-        labels = {c: i18n.category_label(c) for c in current_services().catalog.categories()}
-        return render_template("dashboard/evidence/pack.html", pack=pack, org=org, charts=pack.charts(labels),
+        labels = {c: i18n.category_label(c) for c in catalog.categories()}
+        names = {p.id: p.name(org.default_language) for p in catalog.places(org.slug)}
+        charts = pack.charts(labels, names, _("Place not matched"))
+        return render_template("dashboard/evidence/pack.html", pack=pack, org=org, charts=charts,
                                query=pack.filters.as_dict())
 
 

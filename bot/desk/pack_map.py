@@ -1,0 +1,86 @@
+"""The evidence pack's map of places: where the filter's reports are, as an SVG scatter drawn by pygal
+(XY chart, no lines) over a simple projection of longitude and latitude (x = longitude x cos(mean
+latitude), so a city's shape is not stretched). No map tiles: the brief is made offline and fetches nothing.
+
+A report is at its gazetteer place's point (a market or area of the organization's places.yaml); a
+WhatsApp pin that matched no place is counted in a cell of 0.01 degrees (about 1 km) around it, never at
+the pin itself. Like every figure that leaves the organization (bot/desk/suppression.py), a point stands
+for at least K reports: smaller ones are left off the map and counted in `left_off`. Its dot grows with
+the count. Nothing here imports Flask."""
+from __future__ import annotations
+
+import base64
+import math
+from dataclasses import dataclass, field
+
+from sqlalchemy import Numeric, cast, func, select
+
+from bot.models import Report
+
+CELL = 2  # decimals of a degree an unplaced pin is rounded to
+
+
+@dataclass(frozen=True)
+class Point:
+    lat: float
+    lon: float
+    count: int
+    place_id: str | None  # None: a cell of unplaced pins
+
+
+@dataclass
+class PlaceMap:
+    points: list[Point] = field(default_factory=list)
+    left_off: int = 0  # reports at points under K (not drawn)
+    without_point: int = 0  # reports with no place point and no pin
+
+    def svg(self, names: dict[str, str], unplaced: str, pygal) -> str | None:
+        """The map as a data: URI (None when there is nothing to draw); `names` labels the places."""
+        if not self.points:
+            return None
+        from pygal.style import CleanStyle
+
+        mean = sum(p.lat for p in self.points) / len(self.points)
+        scale = math.cos(math.radians(mean))
+        biggest = max(p.count for p in self.points)
+        style = CleanStyle(font_family="DejaVu Sans, sans-serif", background="white", plot_background="#f4f6f8",
+                           colors=("#b3261e",), value_font_size=11)
+        chart = pygal.XY(style=style, width=800, height=480, stroke=False, show_legend=False, show_x_labels=False,
+                         show_y_labels=False, show_x_guides=False, show_y_guides=False, print_labels=True,
+                         print_values=False, disable_xml_declaration=True, margin=30)
+        chart.add("", [{"value": (p.lon * scale, p.lat),
+                        "label": f"{names.get(p.place_id, unplaced) if p.place_id else unplaced} ({p.count})",
+                        "node": {"r": 4 + 14 * math.sqrt(p.count / biggest)}} for p in self.points])
+        body = chart.render(is_unicode=True)
+        return "data:image/svg+xml;base64," + base64.b64encode(body.encode()).decode()
+
+
+def build(services, org: str, where: list, k: int) -> PlaceMap:
+    """The points of the reports matching `where` (bot/desk/filters.py clauses), each of at least k."""
+    places = {p.id: p for p in services.catalog.places(org)}
+    with services.db() as session:
+        by_place = session.execute(select(Report.place_id, func.count()).where(*where, Report.place_id.is_not(None))
+                                   .group_by(Report.place_id)).all()
+        # numeric: PostgreSQL rounds to decimals only numerics, not double precision
+        lat = func.round(cast(Report.latitude, Numeric), CELL)
+        lon = func.round(cast(Report.longitude, Numeric), CELL)
+        cells = session.execute(select(lat, lon, func.count()).where(
+            *where, Report.place_id.is_(None), Report.latitude.is_not(None), Report.longitude.is_not(None))
+            .group_by(lat, lon)).all()
+        nowhere = session.scalar(select(func.count()).select_from(Report).where(
+            *where, Report.place_id.is_(None), Report.latitude.is_(None))) or 0
+    out = PlaceMap(without_point=nowhere)
+    candidates = []
+    for place_id, n in by_place:
+        place = places.get(place_id)
+        if place is None or place.lat is None or place.lon is None:
+            out.without_point += n
+        else:
+            candidates.append(Point(place.lat, place.lon, n, place_id))
+    candidates += [Point(float(a), float(b), n, None) for a, b, n in cells]
+    for point in sorted(candidates, key=lambda p: (-p.count, p.place_id or "", p.lat, p.lon)):
+        if point.count >= k:
+            out.points.append(point)
+        else:
+            out.left_off += point.count
+    return out
