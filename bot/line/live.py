@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select
 
+from bot.db import autocommit
 from bot.models import MARKET_STATES, MarketStatus, PendingBroadcast, ReliefDistribution, utcnow
 
 
@@ -172,16 +173,19 @@ def upcoming_relief(services, organization: str, at: datetime | None = None) -> 
     from datetime import timedelta
 
     at = at or utcnow()
-    with services.db() as session:
-        rows = session.scalars(
-            select(ReliefDistribution)
+    d = ReliefDistribution
+    # Columns, not ORM objects: menu 1 asks this on every visit, and the identity map cost more than the query.
+    with (autocommit(services.engine) or services.engine).connect() as conn:  # one read: no BEGIN/COMMIT
+        rows = conn.execute(
+            select(d.id, d.organization, d.place_id, d.venue, d.starts_at, d.ends_at, d.recipients,
+                   d.programme_id, d.changed_by, d.source, d.created_at)
             .where(ReliefDistribution.organization == organization, ReliefDistribution.cancelled_at.is_(None),
                    or_(ReliefDistribution.ends_at > at,
                        and_(ReliefDistribution.ends_at.is_(None),
                             ReliefDistribution.starts_at > at - timedelta(hours=24))))
             .order_by(ReliefDistribution.starts_at, ReliefDistribution.id)
         ).all()
-        return [distribution_view(r) for r in rows]
+    return [DistributionView(*row) for row in rows]
 
 
 def pending_broadcasts(services, organization: str) -> list[PendingBroadcast]:

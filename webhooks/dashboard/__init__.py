@@ -8,8 +8,19 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
 
 from bot.phones import mask
+
+
+class PagesSessions(SecureCookieSessionInterface):
+    """The organizers' pages keep a signed cookie session; Twilio's webhooks never have one (Twilio sends
+    no cookie): not opening and saving a session there saves a signer and a serializer per message."""
+
+    def open_session(self, app, request):
+        if request.path.startswith("/webhooks/"):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
 
 
 def init_app(app: Flask) -> None:
@@ -22,6 +33,7 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_SECURE=settings.session_cookie_secure,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
     )
+    app.session_interface = PagesSessions()
     from webhooks.dashboard import auth, common, compress, csrf, i18n, pages
 
     csrf.init_app(app)
