@@ -6,6 +6,7 @@ POST   /api/v1/polls/<id>/send         ask the first question through a broadcas
 POST   /api/v1/polls/<id>/close        no more answers
 GET    /api/v1/polls/<id>/results      counts and shares per option, by market, trade, language, channel
 GET    /api/v1/polls/<id>/results.csv  the same, anonymised, small counts suppressed ("<5")
+GET    /api/v1/polls/<id>/results.xlsx the same rows as XLSX
 
 Drafts go through bot.broadcasts.polls.validate, as the page and the SMS command do (400 {error, field}).
 """
@@ -15,10 +16,10 @@ from flask import Blueprint, Response, g, jsonify
 
 from bot import broadcasts
 from bot.broadcasts import polls
-from bot.desk import suppression
 from webhooks.api_errors import answer_broadcast_errors, json_object
 from webhooks.auth import token_required
 from webhooks.context import current_services
+from webhooks.poll_exports import XLSX, csv_text, xlsx_bytes
 
 bp = Blueprint("polls_api", __name__, url_prefix="/api/v1/polls")
 
@@ -78,21 +79,9 @@ def results_csv(pid: int):
                     mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename=poll-{pid}.csv"})
 
 
-def csv_text(result: dict, k: int) -> str:
-    """One line per question, breakdown, group and option; no member is named, and a line's small counts
-    show as "<K" (with the next smallest hidden too, so the total does not give it away)."""
-    import csv
-    import io
-
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["question", "breakdown", "group", "option", "count"])
-    for q in result["questions"]:
-        lines = [("all", "all", q["options"])]
-        lines += [(name, key, group["options"]) for name, groups in q["by"].items() for key, group in groups.items()]
-        for name, key, options in lines:
-            counts = [o["count"] for o in options]
-            hidden = suppression.hide_line(counts, k)
-            for o, n, h in zip(options, counts, hidden):
-                writer.writerow([q["index"] + 1, name, key, o["option"], suppression.show(n, k, h)])
-    return out.getvalue()
+@bp.get("/<int:pid>/results.xlsx")
+@token_required
+def results_xlsx(pid: int):
+    services = current_services()
+    return Response(xlsx_bytes(polls.results(services, pid, g.organization), services.settings.suppress_below),
+                    mimetype=XLSX, headers={"Content-Disposition": f"attachment; filename=poll-{pid}.xlsx"})

@@ -167,6 +167,7 @@ def test_every_operation_answers_as_described(services, client, contract):
     assert api.call("POST", f"/api/v1/polls/{pid + 1000}/send").status_code == 404
     assert api.call("GET", f"/api/v1/polls/{pid}/results").get_json()["state"] == "open"
     assert api.call("GET", f"/api/v1/polls/{pid}/results.csv").status_code == 200
+    assert api.call("GET", f"/api/v1/polls/{pid}/results.xlsx").data[:2] == b"PK"  # a zip: the workbook
     assert api.call("POST", f"/api/v1/polls/{pid}/close").status_code == 200
 
     operations = {(method.upper(), path) for path, item in description()["paths"].items()

@@ -2,6 +2,11 @@
 poll (CSRF-checked), in the organizer's language; another organization's poll is not found."""
 from __future__ import annotations
 
+import base64
+import io
+import re
+import zipfile
+
 from bot.broadcasts import polls
 from bot.desk.accounts import create_user
 from tests.conftest import NAIROBI, Phone
@@ -34,6 +39,16 @@ def test_results_page_csv_and_close(bservices, people):
     csv = browser.get(f"/polls/{pid}/results.csv").get_data(as_text=True)
     assert "1,all,all,yes,≥5" not in csv and "1,all,all,yes,<5" in csv  # 4 yes, 2 no, 1 other: all small
     assert "1,market,nbo.gikomba,other,<5" in csv
+    assert 'data-chart="all"><img' in page and 'data-chart="market"' in page  # pygal SVG, as data: images
+    chart = re.search(r'data-chart="language"><figcaption>[^<]*</figcaption><img alt="[^"]*" src="data:image/svg\+xml;'
+                      r'base64,([^"]+)"', page)
+    svg = base64.b64decode(chart.group(1)).decode()
+    assert "<svg" in svg and "Kiswahili" in svg  # an <img>: its pygal config script never runs
+    xlsx = browser.get(f"/polls/{pid}/results.xlsx")
+    with zipfile.ZipFile(io.BytesIO(xlsx.data)) as book:
+        sheet = book.read("xl/worksheets/sheet1.xml").decode() + book.read("xl/sharedStrings.xml").decode()
+    assert xlsx.mimetype.endswith("spreadsheetml.sheet") and "nbo.gikomba" in sheet and "&lt;5" in sheet
+    assert "+2547" not in sheet  # anonymised
 
     outsider = signed_in_as(app, create_user(bservices, "pune-wastepickers", "o@pune.example.org", "P", PASSWORD,
                                              "organizer"))

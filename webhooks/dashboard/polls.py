@@ -17,12 +17,12 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from bot import broadcasts
 from bot.broadcasts import polls
 from bot.desk.accounts import audit
-from webhooks.dashboard import i18n, poll_form
+from webhooks.dashboard import i18n, poll_charts, poll_form
 from webhooks.dashboard import broadcasts as bc_page
 from webhooks.dashboard.auth import login_required
 from webhooks.dashboard.broadcast_texts import LANGUAGE_NAMES
 from webhooks.dashboard.common import current_org, current_services
-from webhooks.polls_api import csv_text
+from webhooks.poll_exports import XLSX, csv_text, xlsx_bytes
 
 bp = Blueprint("polls", __name__, url_prefix="/polls")
 STATES = {"draft": _l("draft"), "scheduled": _l("waiting for its opening time"), "open": _l("answers open"),
@@ -63,8 +63,10 @@ def detail(poll_id: int):
     except broadcasts.NotFound:
         abort(404)
     lang = current_org().default_language
+    label, group_name = (lambda q, o: _label(q, o, lang)), (lambda n, k: _group_name(n, k, lang))
     return render_template("dashboard/polls/detail.html", r=result, states=STATES, breakdowns=BREAKDOWNS,
-                           label=lambda q, o: _label(q, o, lang), group_name=lambda n, k: _group_name(n, k, lang),
+                           label=label, group_name=group_name, charts=poll_charts.charts(result, label, group_name),
+                           poll=polls.get_poll(current_services(), poll_id),
                            question_text=lambda q: q["texts"].get(lang) or next(iter(q["texts"].values())))
 
 
@@ -78,6 +80,18 @@ def results_csv(poll_id: int):
         abort(404)
     return Response(csv_text(result, services.settings.suppress_below), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=poll-{poll_id}.csv"})
+
+
+@bp.get("/<int:poll_id>/results.xlsx")
+@login_required
+def results_xlsx(poll_id: int):
+    services = current_services()
+    try:
+        result = polls.results(services, poll_id, g.account.organization)
+    except broadcasts.NotFound:
+        abort(404)
+    return Response(xlsx_bytes(result, services.settings.suppress_below), mimetype=XLSX,
+                    headers={"Content-Disposition": f"attachment; filename=poll-{poll_id}.xlsx"})
 
 
 @bp.post("/<int:poll_id>/close")
