@@ -7,6 +7,8 @@
   handover not ended and not expired): the organizer is reading it.
 * Report photos and voice notes older than `media_days`: the file is deleted and the row marked
   `expired` (also attachments never downloaded: they will not be fetched any more).
+* A poll's free answers ("other", kept as typed) older than `messages_days`: the text is cleared, the
+  chosen option and the row stay (the poll's counts do not move).
 * Kept: members, reports (their description is the organization's record of the incident), the
   audit log. Status callbacks older than `messages_days` lose their raw form (it holds the number).
 """
@@ -23,6 +25,8 @@ from bot.models import (
     Handover,
     InboundMessage,
     OutboundMessage,
+    Poll,
+    PollAnswer,
     Report,
     ReportMedia,
     StatusEvent,
@@ -77,6 +81,11 @@ def purge_org(services, org, now: datetime) -> dict[str, int]:
                     OutboundMessage.body != "", ~_open_handover(OutboundMessage.contact_id, now))
                 .values(body="").execution_options(synchronize_session=False)).rowcount,
         }
+        polls = select(Poll.id).where(Poll.organization == slug)
+        counts["poll_answers"] = session.execute(
+            update(PollAnswer).where(PollAnswer.poll_id.in_(polls), PollAnswer.answered_at < messages_before,
+                                     PollAnswer.text.is_not(None))
+            .values(text=None).execution_options(synchronize_session=False)).rowcount
         # Status callbacks carry the number in their raw form; they belong to this org's messages.
         sids = select(OutboundMessage.provider_sid).where(OutboundMessage.organization == slug,
                                                           OutboundMessage.provider_sid.is_not(None))

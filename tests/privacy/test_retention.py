@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from bot import tasks
 from bot.desk import retention
-from bot.models import AuditEvent, Contact, Handover, InboundMessage, OutboundMessage, Report, ReportMedia, utcnow
+from bot.models import (AuditEvent, Contact, Handover, InboundMessage, OutboundMessage, Poll, PollAnswer, PollVersion,
+                        Report, ReportMedia, utcnow)
 from tests.conftest import Phone
 from tests.privacy.test_forget import register, report
 from tests.reports.helpers import PUNE, rows
@@ -53,8 +54,19 @@ def test_retention_purges_exactly_what_each_organization_keeps(live, media_serve
         contact_id = session.scalar(select(Contact.id).where(Contact.phone == "+254711880003"))
         session.add(Handover(organization="nairobi-vendors", contact_id=contact_id,
                              expires_at=utcnow() + timedelta(days=400)))
-    # Pune: one worker.
+    # Pune: one worker, who also answered a poll in their own words and another question with an option.
     Phone(client, "+919811880004", to=PUNE).send("namaste")
+    with services.db.begin() as session:
+        worker = session.scalar(select(Contact.id).where(Contact.phone == "+919811880004"))
+        poll = Poll(organization="pune-wastepickers", name="Rates", state="closed")
+        session.add(poll)
+        session.flush()
+        version = PollVersion(poll_id=poll.id, number=1, questions=[])
+        session.add(version)
+        session.flush()
+        for question, option, text in ((0, None, "rates fell at the depot"), (1, "yes", None)):
+            session.add(PollAnswer(poll_id=poll.id, version_id=version.id, question=question, contact_id=worker,
+                                   option=option, text=text, channel="sms", language="en"))
 
     audit_before = count(services, AuditEvent)
     nbo_in, nbo_out = with_bodies(services, InboundMessage, "nairobi-vendors"), with_bodies(services, OutboundMessage, "nairobi-vendors")
@@ -66,11 +78,15 @@ def test_retention_purges_exactly_what_each_organization_keeps(live, media_serve
     assert Path(photo.path).is_file()
 
     now = utcnow()
-    nothing = {"inbound": 0, "outbound": 0, "status_events": 0, "media": 0, "files": 0}
+    nothing = {"inbound": 0, "outbound": 0, "poll_answers": 0, "status_events": 0, "media": 0, "files": 0}
     assert retention.purge(services, now + timedelta(days=29))["pune-wastepickers"] == nothing
 
     day31 = retention.purge(services, now + timedelta(days=31))
-    assert day31["pune-wastepickers"] == {**nothing, "inbound": pune_in, "outbound": pune_out}
+    assert day31["pune-wastepickers"] == {**nothing, "inbound": pune_in, "outbound": pune_out, "poll_answers": 1}
+    with services.db() as session:  # the words go, the answers still count
+        kept_answers = session.execute(select(PollAnswer.question, PollAnswer.option, PollAnswer.text)
+                                       .order_by(PollAnswer.question)).all()
+    assert [tuple(a) for a in kept_answers] == [(0, None, None), (1, "yes", None)]
     assert day31["nairobi-vendors"] == nothing
 
     day91 = retention.purge(services, now + timedelta(days=91))
