@@ -30,6 +30,12 @@ def _services(services=None):
         built.close()
 
 
+def job_services(services=None):
+    """The services a job runs on (bound, given, or built for it): for jobs defined outside bot/, such as
+    the evidence pack's (webhooks/dashboard/evidence_job.py), which renders the pages' template."""
+    return _services(services)
+
+
 def download_media(media_id: int, services=None) -> str:
     """Download one report attachment (bot.line.media.download). Raises to make RQ retry; the last
     attempt marks the row failed."""

@@ -19,3 +19,4 @@ from bot.models.accounts import *  # noqa: F401,F403  organizers, audit log, han
 from bot.models.privacy import *  # noqa: F401,F403  opt-outs of forgotten workers, hashed
 from bot.models.polls import *  # noqa: F401,F403  member polls, their versions and answers
 from bot.models.authorities import *  # noqa: F401,F403  authorities and escalations of reports to them
+from bot.models.evidence import *  # noqa: F401,F403  evidence packs made in the background, with their PDF
