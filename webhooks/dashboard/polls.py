@@ -6,7 +6,8 @@ rate against delivered messages, the anonymised CSV (small counts suppressed), s
 results are bot.broadcasts.polls.results, the same the API answers.
 
 GET/POST /polls/new, /polls/<id>/edit   the form; action=preview | save | send
-POST     /polls/preview                 the preview panel as an HTML fragment (static/js/polls.js)"""
+POST     /polls/preview                 the preview panel as an HTML fragment (static/js/polls.js)
+POST     /polls/<id>/public             public=on|off: the permalink to the anonymised results (poll_public.py)"""
 from __future__ import annotations
 
 import secrets
@@ -17,7 +18,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from bot import broadcasts
 from bot.broadcasts import polls
 from bot.desk.accounts import audit
-from webhooks.dashboard import i18n, poll_charts, poll_form
+from webhooks.dashboard import i18n, poll_charts, poll_form, poll_public
 from webhooks.dashboard import broadcasts as bc_page
 from webhooks.dashboard.auth import login_required
 from webhooks.dashboard.broadcast_texts import LANGUAGE_NAMES
@@ -25,6 +26,7 @@ from webhooks.dashboard.common import current_org, current_services
 from webhooks.poll_exports import XLSX, csv_text, xlsx_bytes
 
 bp = Blueprint("polls", __name__, url_prefix="/polls")
+bp.register_blueprint(poll_public.bp)  # /polls/public/<token>: no sign-in
 STATES = {"draft": _l("draft"), "scheduled": _l("waiting for its opening time"), "open": _l("answers open"),
           "closed": _l("answers closed")}
 BREAKDOWNS = {"market": _l("By market"), "trade": _l("By trade"), "language": _l("By language"),
@@ -92,6 +94,18 @@ def results_xlsx(poll_id: int):
         abort(404)
     return Response(xlsx_bytes(result, services.settings.suppress_below), mimetype=XLSX,
                     headers={"Content-Disposition": f"attachment; filename=poll-{poll_id}.xlsx"})
+
+
+@bp.post("/<int:poll_id>/public")
+@login_required
+def public(poll_id: int):
+    services, on = current_services(), request.form.get("public") == "on"
+    try:
+        polls.set_public(services, poll_id, on, g.account.organization)
+    except broadcasts.NotFound:
+        abort(404)
+    audit(services, g.account.organization, g.account.id, "poll.public." + ("on" if on else "off"), target=str(poll_id))
+    return redirect(url_for("polls.detail", poll_id=poll_id), 303)
 
 
 @bp.post("/<int:poll_id>/close")

@@ -22,9 +22,11 @@ from bot.broadcasts.polls.service import (
     list_polls,
     open_polls,
     question_text,
+    by_public_token,
     send_poll,
+    set_public,
     validate,
 )
 
 __all__ = ["answer_rows", "close_poll", "create_poll", "current_version", "edit_poll", "get_poll", "list_polls",
-           "open_polls", "question_text", "results", "send_poll", "validate"]
+           "open_polls", "question_text", "results", "send_poll", "validate", "set_public", "by_public_token"]

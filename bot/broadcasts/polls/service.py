@@ -209,3 +209,24 @@ def open_polls(services, organization: str) -> list[list]:
     else:
         triples = json.loads(cached)
     return [[pid, version, changed] for pid, version, changed, closes in triples if closes is None or closes > now]
+
+
+def set_public(services, poll_id: int, on: bool, organization: str | None = None) -> str | None:
+    """Turn the public permalink to a poll's anonymised results on (a new unguessable token: turning it off
+    and on again retires the old link) or off. Returns the token, or None."""
+    import secrets
+
+    poll = get_poll(services, poll_id, organization)
+    token = secrets.token_urlsafe(24) if on else None
+    if on and poll.public_token:
+        return poll.public_token
+    with services.db.begin() as session:
+        session.execute(update(Poll).where(Poll.id == poll.id).values(public_token=token, updated_at=utcnow()))
+    return token
+
+
+def by_public_token(services, token: str) -> Poll | None:
+    if not token or len(token) > 64:
+        return None
+    with services.db() as session:
+        return session.scalars(select(Poll).where(Poll.public_token == token)).first()
