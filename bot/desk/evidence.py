@@ -95,7 +95,9 @@ def build(services, org: str, filters: ReportFilters, *, now: datetime | None = 
     if filters.authority is not None:
         cards = [c for c in cards if c.authority_id == filters.authority]
         authority = _authority_name(services, org, filters.authority)
-    return Pack(org, filters, now, figures, ages, cards, places=pack_map.build(services, org, where, k),
+    by_place = figures.by_place
+    hidden = frozenset(key for key, shown in zip(by_place.keys, by_place.shown) if not isinstance(shown, int))
+    return Pack(org, filters, now, figures, ages, cards, places=pack_map.build(services, org, where, k, hidden),
                 quotes=quotes.pick(services, org, where, k), authority=authority)
 
 

@@ -5,7 +5,8 @@ latitude), so a city's shape is not stretched). No map tiles: the brief is made 
 A report is at its gazetteer place's point (a market or area of the organization's places.yaml); a
 WhatsApp pin that matched no place is counted in a cell of 0.01 degrees (about 1 km) around it, never at
 the pin itself. Like every figure that leaves the organization (bot/desk/suppression.py), a point stands
-for at least K reports: smaller ones are left off the map and counted in `left_off`. Its dot grows with
+for at least K reports and never shows a count the pack's table of places hides: those are left off the
+map and counted in `left_off`. Its dot grows with
 the count. Nothing here imports Flask."""
 from __future__ import annotations
 
@@ -55,8 +56,10 @@ class PlaceMap:
         return "data:image/svg+xml;base64," + base64.b64encode(body.encode()).decode()
 
 
-def build(services, org: str, where: list, k: int) -> PlaceMap:
-    """The points of the reports matching `where` (bot/desk/filters.py clauses), each of at least k."""
+def build(services, org: str, where: list, k: int, hidden: frozenset[str] = frozenset()) -> PlaceMap:
+    """The points of the reports matching `where` (bot/desk/filters.py clauses), each of at least k.
+    `hidden`: places whose count the pack's table hides (shown as "≥K" so a small one beside it cannot be
+    worked out): left off the map too, or the map would give that count away."""
     places = {p.id: p for p in services.catalog.places(org)}
     with services.db() as session:
         by_place = session.execute(select(Report.place_id, func.count()).where(*where, Report.place_id.is_not(None))
@@ -79,7 +82,7 @@ def build(services, org: str, where: list, k: int) -> PlaceMap:
             candidates.append(Point(place.lat, place.lon, n, place_id))
     candidates += [Point(float(a), float(b), n, None) for a, b, n in cells]
     for point in sorted(candidates, key=lambda p: (-p.count, p.place_id or "", p.lat, p.lon)):
-        if point.count >= k:
+        if point.count >= k and point.place_id not in hidden:
             out.points.append(point)
         else:
             out.left_off += point.count
