@@ -46,7 +46,10 @@ def test_raise_by_reference_with_the_suggested_authority_the_worker_is_told(serv
     suggested = [a.id for a in authorities.suggest(services, ORG, mine.category, mine.place_id)]
     assert suggested == [best.id, everything.id] and other.id not in suggested
 
-    page = _page(organizer_browser.get(f"/authorities?ref={mine.reference}"))
+    # from the report's page, its link to the raise form
+    link = re.search(r'<a id="raise-link" href="([^"]+)"', _page(organizer_browser.get(f"/reports/{mine.reference}")))
+    assert link and link.group(1) == f"/authorities?ref={mine.reference}#raise"
+    page = _page(organizer_browser.get(link.group(1).split("#")[0]))
     assert re.search(rf'<li data-authority="{best.id}">', page)
     assert re.search(rf'<option value="{best.id}" selected>', page)
     response = organizer_browser.post("/authorities/raise", data={"ref": mine.reference, "authority_id": str(best.id),
