@@ -7,7 +7,8 @@ or thanks. Right after the last answer, a reply that picks an option of that que
 (the row is overwritten: each member counts once); anything else goes back to the line as usual.
 
 Priorities: STOP/START/HELP are handled before any hook (bot/line/engine.py); MENU (and greetings) leave
-the poll for the menu; an organizer's command stays a command. A member in the middle of a form when the
+the poll for the menu; an organizer's command stays a command; a reply that also answers a waiting "Has it
+been fixed?" goes to the question asked last (_followup_first). A member in the middle of a form when the
 question came answers the form (forms are resumed before hooks run); their first message after the form
 gets the question again, and the reply to that is the answer.
 
@@ -96,11 +97,34 @@ def poll_reply(turn, store, word) -> bool:
     if leaving:
         _leave(turn, state)
         return False
+    if _followup_first(turn, state):
+        return False  # bot/line/followup_answer.py takes it
     p = answers.Participation(state["poll"], state["version"], state["questions"], state["language"], None,
                               frozenset())
     if state["phase"] == "pending":
         return _pending(turn, state, p)
     return _maybe_change(turn, state, p)
+
+
+def _followup_first(turn, state: dict) -> bool:
+    """A member asked both a poll question and "Has it been fixed? 1 Yes 2 No" (bot/desk/followups.py):
+    a reply that answers the follow-up goes to whichever was asked last; and once this poll's question is
+    answered (a reply now could only change that answer), to the follow-up that still waits. Costs nothing
+    unless the store statement saw a follow-up waiting (contact.followup)."""
+    if getattr(turn.contact, "followup", None) is False:
+        return False
+    from bot.line import followup_answer
+    from bot.models import utcnow
+
+    org = turn.org
+    languages = tuple(dict.fromkeys([turn.lang, *org.languages, "en"]))
+    if followup_answer.read(turn.services.catalog, languages, turn.inbound.text or "") is None:
+        return False
+    with turn.services.db() as session:
+        waiting = followup_answer.pending(session, org.slug, turn.contact.id, utcnow())
+    if waiting is None:
+        return False
+    return state["phase"] != "pending" or waiting.followup_asked_at.timestamp() > state["at"]
 
 
 def _first_word_is_command(turn) -> bool:
