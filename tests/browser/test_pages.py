@@ -94,6 +94,19 @@ def visit_every_page(make_page, admin, width: int) -> None:
     p.page.wait_for_selector("form#bc-compose")
     assert p.page.evaluate(NARROW), f"/broadcasts/new scrolls sideways at {width} px"
     p.shot("broadcasts-new")
+    click_nav(p, "/polls", wide)  # the poll form: its live preview comes from static/js/polls.js (strict CSP)
+    p.page.click("a#poll-new")
+    p.page.fill("#poll-name", "Market day")
+    p.page.fill("#poll-q1-text-en", "Join the march on Friday?")
+    p.page.wait_for_selector("#poll-preview .poll-preview-q[data-question='1'] tr[data-lang=sw]")
+    assert not p.page.locator("#poll-q2-text-en").is_visible()  # question 2: "No question" until chosen
+    p.page.select_option("#poll-q2-kind", "options")
+    p.page.fill("#poll-q2-text-en", "Best time?")
+    p.page.fill("#poll-q2-options-en", "Morning\nEvening")
+    p.page.wait_for_selector("#poll-preview .poll-preview-q[data-question='2']")
+    assert p.page.locator("#poll-recipients").get_attribute("data-recipients").isdigit()
+    assert p.page.evaluate(NARROW), f"/polls/new scrolls sideways at {width} px"
+    p.shot("polls-new")
     assert not p.errors, p.errors
 
 
