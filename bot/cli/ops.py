@@ -47,9 +47,9 @@ def worker(burst: bool) -> None:
 @click.command("replay-spool")
 def replay_spool() -> None:
     """Store messages spooled while the database was unreachable."""
-    from bot.line import spool
+    from bot.line import drainer
     services = for_command()
-    click.echo(f"{spool.replay(services)} spooled messages stored")
+    click.echo(f"{drainer.replay(services)} spooled messages stored")
 
 
 @click.command()

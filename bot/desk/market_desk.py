@@ -181,7 +181,7 @@ class Offer:
 
 def reader(services, org):
     """A turn as the org's members read it (SMS, default language), for the answers' texts."""
-    from bot.line.engine import Turn
+    from bot.line.turn import Turn
     from bot.messages import Inbound
     from bot.line.outcome import Outcome
 

@@ -3,7 +3,7 @@
 The worker process runs it (`python -m bot.cli worker`, the Procfile's worker), off the web
 processes' CPU; `python -m bot.cli replay-spool` drains once by hand. One drainer works at a time
 across processes (a flock), and a contact whose live message is catching up its own spooled
-messages (bot.line.spool.catch_up, in the web process) is skipped meanwhile.
+messages (`catch_up`, in the web process) is skipped meanwhile.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from bot.line import deferred, spool
+from bot.line import resume, spool
 log = logging.getLogger(__name__)
 
 BATCH = 100
@@ -107,8 +107,8 @@ def _settle(services, results: list[tuple]) -> int:
             continue
         if entry.deferred and (result == "stored" or entry.stored_before):
             if contact is None and entry.stored_before:
-                contact = deferred.contact_for(services, entry.inbound, entry.org)
-            done = deferred.finish(services, entry.inbound, entry.org, contact, entry.deferred)
+                contact = resume.contact_for(services, entry.inbound, entry.org)
+            done = resume.finish(services, entry.inbound, entry.org, contact, entry.deferred)
             if done == "retry":
                 spool.mark_stored(entry)  # the message is in; the form is tried again next pass
                 continue
@@ -241,3 +241,30 @@ def run(services, stop: threading.Event, idle: float = 0.5, after_tick=None) -> 
         stop.wait(pause)
 
 
+# --- in the web process and the CLI ---------------------------------------------------------------
+
+def catch_up(services, inbound, org: str | None) -> int:
+    """Store this contact's spooled messages before its new one (a STOP sent during the outage
+    must precede the next message). One stat when the contact has none."""
+    spool_dir = Path(services.settings.spool_dir)
+    folder = spool_dir / spool.contact_key(inbound, org)
+    if not folder.is_dir() or spool.db_down(services.engine):
+        return 0
+    with spool.contact_lock(folder, wait=5.0) as mine:
+        if not mine:
+            return 0
+        entries = spool._entries(folder, spool_dir)
+        ready = next((i for i, e in enumerate(entries) if e.in_flight), len(entries))
+        stored = store_entries(services, entries[:ready])  # in order, up to one still being answered
+        spool.remove_folder_if_empty(folder)
+    return stored
+
+
+def replay(services) -> int:
+    """Store everything spooled now, in this process (the CLI's replay-spool). Idempotent."""
+    total = 0
+    while True:
+        count, more = drain_once(services)
+        total += count
+        if not more or count == 0:
+            return total

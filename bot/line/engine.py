@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import functools
 import logging
-from dataclasses import dataclass, field, replace
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from bot.line import features, flows, handover, keywords, privacy, routes, spool  # noqa: F401  features registers routes
+from bot.line import drainer, features, handover, keywords, privacy, routes, spool  # noqa: F401  features registers routes
+from bot.line.flows import runner
 from bot.messages import Inbound
 from bot.models import utcnow
 from bot.line.outcome import Outcome
-from bot.line.replies import finish
+from bot.line.turn import Turn
 from bot.line.sessions import SessionStore, opted_out, remember_opt_out
 from bot.db import autocommit
 from bot.line.store import (
@@ -54,49 +54,6 @@ MIN_CONFIDENCE = 0.5
 MIN_OPT_OUT_CONFIDENCE = 0.85
 
 
-@dataclass
-class Turn:
-    """What `handle` may look at: the message, its organization and what we know of the sender."""
-
-    inbound: Inbound
-    org: object  # content.Organization
-    contact: ContactView | None
-    services: object
-    outcome: Outcome = field(default_factory=Outcome)
-
-    @property
-    def lang(self) -> str:
-        changed = self.outcome.contact_changes.get("language")
-        return changed or (self.contact.language if self.contact else None) or self.org.default_language
-
-    @property
-    def channel(self) -> str:
-        return self.inbound.channel
-
-    def for_reader(self, lang: str, channel: str = "sms") -> "Turn":
-        """This turn as seen by another reader: the same answers rendered in `lang` for `channel`
-        (an organizer's change told to members in each of the organization's languages)."""
-        return Turn(replace(self.inbound, channel=channel), self.org, None, self.services,
-                    Outcome(contact_changes={"language": lang}))
-
-    def text(self, key: str, lang: str | None = None, **vars) -> str:
-        return self.services.catalog.text(self.org.slug, key, lang or self.lang, self.channel, **vars)
-
-    def say(self, key: str, lang: str | None = None, **vars) -> None:
-        self.outcome.replies.append(finish(self.text(key, lang, **vars), self.channel))
-
-    def say_text(self, text: str) -> None:
-        """An answer composed from several content texts (a status line, a numbered list)."""
-        self.outcome.replies.append(finish(text, self.channel))
-
-    def say_either(self, first: tuple[str, dict], then: tuple[str, dict]) -> None:
-        """Both texts in one message when that still fits one SMS; otherwise only the first."""
-        a, b = self.text(first[0], **first[1]), self.text(then[0], **then[1])
-        both = finish(f"{a}\n{b}" if self.channel == "whatsapp" else f"{a} {b}", self.channel)
-        self.outcome.replies.append(both if self.channel == "whatsapp" or both.segments == 1
-                                    else finish(a, self.channel))
-
-
 def sessions(services) -> SessionStore:
     return SessionStore(services.redis, services.settings.session_ttl)
 
@@ -110,7 +67,7 @@ def receive(inbound: Inbound, services) -> Outcome:
         try:
             # This sender's spooled messages go in first: a STOP sent while the database was down
             # precedes this one.
-            spool.catch_up(services, inbound, slug)
+            drainer.catch_up(services, inbound, slug)
         except spool.Unavailable:
             pass  # still down: this message joins them in the spool
         except Exception:  # a bad spool file must never cost this message its place
@@ -253,7 +210,7 @@ def handle(turn: Turn, store: SessionStore) -> None:
         store.put(slug, phone, None)
         turn.say("form.expired")
         return
-    if flows.active(session) and flows.Runner(turn, store).resume(session):
+    if runner.active(session) and runner.Runner(turn, store).resume(session):
         return
     route(turn, store, word)
 
@@ -350,7 +307,7 @@ def topic(turn: Turn, store: SessionStore, name: str, nlu=None) -> None:
     if handler is not None:
         handler(turn, store, nlu)
     elif name == "language":
-        flows.Runner(turn, store).start("language")
+        runner.Runner(turn, store).start("language")
     else:
         turn.say(name)  # a topic with only a content text
 

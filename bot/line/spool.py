@@ -10,7 +10,7 @@ Files are written whole (temp file, fsync, then link or rename into place): a re
 a file. (The folder itself is not fsynced: at ~6 ms an fsync on a busy disk, a third one per message
 costs more than the rare power cut it would cover.) `<spool>/.pending` exists while anything is spooled: the hot path's only cost is one stat.
 Replaying is the drainer's job (bot/line/drainer.py, in the worker process), in batches; a live message
-from a contact with spooled messages first stores that contact's own (`catch_up`).
+from a contact with spooled messages first stores that contact's own (`drainer.catch_up`).
 """
 from __future__ import annotations
 
@@ -297,34 +297,3 @@ def remove_folder_if_empty(folder: Path) -> None:
         folder.rmdir()
     except OSError:  # not empty (a new message arrived) or gone already
         pass
-
-
-# --- replaying -----------------------------------------------------------------------------------
-
-def catch_up(services, inbound: Inbound, org: str | None) -> int:
-    """Store this contact's spooled messages before its new one (a STOP sent during the outage
-    must precede the next message). One stat when the contact has none."""
-    from bot.line import drainer
-    spool_dir = Path(services.settings.spool_dir)
-    folder = spool_dir / contact_key(inbound, org)
-    if not folder.is_dir() or db_down(services.engine):
-        return 0
-    with contact_lock(folder, wait=5.0) as mine:
-        if not mine:
-            return 0
-        entries = _entries(folder, spool_dir)
-        ready = next((i for i, e in enumerate(entries) if e.in_flight), len(entries))
-        stored = drainer.store_entries(services, entries[:ready])  # in order, up to one still being answered
-        remove_folder_if_empty(folder)
-    return stored
-
-
-def replay(services) -> int:
-    """Store everything spooled now, in this process (the CLI's replay-spool). Idempotent."""
-    from bot.line import drainer
-    total = 0
-    while True:
-        count, more = drainer.drain_once(services)
-        total += count
-        if not more or count == 0:
-            return total

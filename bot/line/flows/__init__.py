@@ -1,5 +1,2 @@
-"""Conversation flows, one per file. Importing this package registers them with the runner."""
-from bot.line.flows import language  # noqa: F401
-from bot.line.flows import registration, report  # noqa: F401  registration and incident reports (issue 5)
-from bot.line.flows import forget  # noqa: F401  FORGET and MYDATA (issue 17)
-from bot.line.flows.runner import FLOWS, Runner, active, register  # noqa: F401
+"""Conversation flows, one per file, run by runner.py from their declarative states (states.py).
+bot/line/features.py imports the flows, which registers them with the runner."""
