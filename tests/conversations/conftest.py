@@ -79,8 +79,16 @@ def lines(migrated, redis_url, tmp_path_factory, scenario_media):
             built[backend] = Line(backend, services, create_app(services=services).test_client())
         return built[backend]
 
+    get.built = built
     yield get
-    if built:  # leave the database and Redis as empty as the per-test fixtures do
-        next(iter(built.values())).empty()
     for line in built.values():
         line.services.close()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def empty_after_module(lines):
+    """The lines outlive a module; what a module's scenarios wrote does not (the next test module
+    finds the database and Redis as empty as the per-test fixtures leave them)."""
+    yield
+    if lines.built:
+        next(iter(lines.built.values())).empty()
