@@ -3,6 +3,7 @@ the problems found while loading them, and the fixed vocabularies (channels, pla
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
@@ -28,6 +29,22 @@ class Problem:
         if self.lang:
             where += f" [{self.lang}]"
         return f"{where}: {self.message}"
+
+
+@dataclass
+class Report:
+    """What content validation found (content/validate*.py fill it)."""
+
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    sms_checked: int = 0
+    whatsapp_checked: int = 0
+    segments: Counter = field(default_factory=Counter)  # (encoding, segments) -> count
+    worst: dict[str, tuple[int, int, str]] = field(default_factory=dict)  # lang -> (units, limit, where)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
 
 
 class ContentError(Exception):
@@ -67,6 +84,9 @@ class Organization:
     # org.yaml `retention: {messages_days: 90, media_days: 180}` (bot/desk/retention.py purges daily).
     retention_messages_days: int = 90
     retention_media_days: int = 180
+    # org.yaml `public_results: true` publishes an anonymised, suppressed summary of the reports per city at
+    # /results/<slug> (no sign-in; bot/desk/public_results.py). Off unless the organization says so.
+    public_results: bool = False
 
     def is_organizer(self, number: str) -> bool:
         return normalize_number(number) in self.organizers

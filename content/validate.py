@@ -13,32 +13,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from content.catalog import Catalog
 from content.loader import default_root, load_raw
 from content.raw import RawContent, read_yaml
-from content.types import Problem
+from content.types import Problem, Report  # noqa: F401  Report: callers import it from here too
 from content.validate_orgs import check_choices, check_keywords, check_orgs, check_refs
 from content.validate_sms import check_budgets
 from content.validate_texts import check_messages
-
-
-@dataclass
-class Report:
-    problems: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-    sms_checked: int = 0
-    whatsapp_checked: int = 0
-    segments: Counter = field(default_factory=Counter)  # (encoding, segments) -> count
-    worst: dict[str, tuple[int, int, str]] = field(default_factory=dict)  # lang -> (units, limit, where)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
 
 
 def validate(root: Path | str | None = None) -> Report:

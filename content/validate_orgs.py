@@ -4,15 +4,11 @@ the option lists of choices.yaml, and references between files (places, offices,
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import TYPE_CHECKING
 
 import phonenumbers
 
 from content.raw import RawContent
-from content.types import GUIDE_TOPICS, Problem
-
-if TYPE_CHECKING:
-    from content.validate import Report
+from content.types import GUIDE_TOPICS, Problem, Report
 
 CONTRACT_KEYWORD_GROUPS = ("menu", "greet", "help", "language")
 # Option lists the Catalog names itself (Catalog.trades(), Catalog.categories()).

@@ -4,16 +4,13 @@ WhatsApp) stay within Twilio's 1600 characters."""
 from __future__ import annotations
 
 import unicodedata
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from content.catalog import Catalog
 from content.raw import RawContent
 from content.sms import non_gsm7_chars, segment_info, smart_encode
 from content.texts import template_variables
-from content.types import CHANNELS, FALLBACK_LANGUAGE, Problem
-
-if TYPE_CHECKING:
-    from content.validate import Report
+from content.types import CHANNELS, FALLBACK_LANGUAGE, Problem, Report
 
 WHATSAPP_MAX = 1600
 

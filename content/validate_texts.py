@@ -2,14 +2,11 @@
 channel covered, and each text using exactly the variables its key takes."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from content.raw import RawContent
 from content.texts import entry_channel, template_variables
-from content.types import CHANNELS, Problem
-
-if TYPE_CHECKING:
-    from content.validate import Report
+from content.types import CHANNELS, Problem, Report
 
 AUTO_VARIABLES = ("org", "languages", "programmes", "guides")
 

@@ -19,6 +19,7 @@ from flask_babel import get_locale, gettext, lazy_gettext as _l, ngettext
 from babel import numbers
 
 from bot.line.answers import dates
+from webhooks.context import current_services
 
 SUPPORTED = ("en", "fr", "es", "sw", "hi")
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
@@ -134,7 +135,6 @@ def kind_label(kind: str | None) -> str:
 
 def language_name(code: str | None) -> str:
     """A language in its own name ("Kiswahili", "हिंदी"), from content/languages.yaml."""
-    from webhooks.dashboard.common import current_services
 
     info = current_services().catalog.language_info.get(code or "") or {}
     return info.get("label") or code or ""
@@ -209,7 +209,6 @@ def choices(account, catalog) -> list[tuple[str, str]]:
 
 
 def _select_locale() -> str:
-    from webhooks.dashboard.common import current_services
 
     account = g.get("account")
     if account is not None:
@@ -218,7 +217,6 @@ def _select_locale() -> str:
 
 
 def _select_timezone() -> str | None:
-    from webhooks.dashboard.common import current_services
 
     account = g.get("account")
     if account is None:
@@ -280,7 +278,6 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def switcher():
-        from webhooks.dashboard.common import current_services
 
         account = g.get("account")
         return {"language_choices": choices(account, current_services().catalog) if account else []}
