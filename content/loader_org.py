@@ -84,6 +84,9 @@ def load_org(raw: RawContent, org_dir: Path) -> None:
             bad.append(name)
     if not isinstance(data.get("demo", False), bool):
         bad.append("demo")
+    if not isinstance(data.get("public_results", False), bool):
+        P.append(Problem(rel, "public_results", message="must be true or false (the public results page; "
+                                                         "false when left out)"))
     tz_name = data.get("timezone")
     if not isinstance(tz_name, str) or not _is_zone(tz_name):
         P.append(Problem(rel, "timezone", message=f"must be an IANA time zone like Africa/Nairobi, not {tz_name!r}"))
@@ -123,6 +126,7 @@ def load_org(raw: RawContent, org_dir: Path) -> None:
         timezone=tz_name,
         retention_messages_days=days["messages_days"],
         retention_media_days=days["media_days"],
+        public_results=data.get("public_results", False) is True,
     )
     raw.orgs[slug] = org
     raw.org_files[slug] = rel

@@ -22,11 +22,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     from webhooks import authorities_api
 
     from webhooks import polls_api
+    from webhooks import public_results
 
     inputs.init_app(app)
     headers.init_app(app)
 
-    for blueprint in (twilio.bp, health.bp, api.bp, reports_api.bp, broadcasts_api.bp, polls_api.bp, authorities_api.bp):
+    for blueprint in (twilio.bp, health.bp, api.bp, reports_api.bp, broadcasts_api.bp, polls_api.bp, authorities_api.bp,
+                      public_results.bp):
         app.register_blueprint(blueprint)
     dashboard.init_app(app)
     errors.init_app(app)

@@ -124,6 +124,21 @@ def test_org_timezone_is_loaded(tree):
     assert load_catalog(tree.write()).organizations["test-org"].timezone == "Africa/Nairobi"
 
 
+@pytest.mark.parametrize("value", ["yes", "true", 1, "on"])
+def test_public_results_must_be_true_or_false(tree, problems_of, value):
+    tree.data["orgs/test-org/org.yaml"]["public_results"] = value
+    one(problems_of(tree.write()), "orgs/test-org/org.yaml", "public_results", "must be true or false")
+
+
+def test_public_results_are_off_unless_turned_on(tree):
+    assert load_catalog(tree.write()).organizations["test-org"].public_results is False
+
+
+def test_public_results_turned_on(tree):
+    tree.data["orgs/test-org/org.yaml"]["public_results"] = True
+    assert load_catalog(tree.write()).organizations["test-org"].public_results is True
+
+
 def test_unknown_org_language(tree, problems_of):
     tree.data["orgs/test-org/org.yaml"]["languages"] = ["sw", "en", "zu"]
     one(problems_of(tree.write()), "org.yaml", "languages [zu]", "unknown language 'zu'")

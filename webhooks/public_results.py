@@ -1,0 +1,26 @@
+"""GET /results/<organization>: the public results page, no sign-in. Only for an organization whose
+org.yaml says `public_results: true`; any other (or unknown) organization is a 404, the same answer, so
+the page does not tell who uses the line. The figures (bot/desk/public_results.py) are anonymised and
+suppressed; the page is in the organization's first language."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template
+from flask_babel import force_locale
+
+from bot.desk import public_results
+from webhooks.context import current_services
+from webhooks.dashboard.i18n import SUPPORTED
+
+bp = Blueprint("public_results", __name__)
+
+
+@bp.get("/results/<org>")
+def results(org: str):
+    services = current_services()
+    if not public_results.enabled(services.catalog, org):
+        abort(404)
+    organization = services.catalog.organizations[org]
+    lang = next((lang for lang in organization.languages if lang in SUPPORTED), "en")
+    with force_locale(lang):
+        return render_template("dashboard/public/results.html", summary=public_results.summary(services, org),
+                               org=organization, lang=lang)
