@@ -10,7 +10,9 @@ the broadcast machinery, and the line and the desk may already import bot.broadc
 
 Modules: validate (the one validator: page, API, SMS command, service), service (create, edit -> new
 version, send, close, the open-polls cache), answers (what the line reads and writes: bot/line/polls.py
-reads a member's reply as the answer), results. May import what bot.broadcasts may.
+reads a member's reply as the answer), results, summary (the results text a member reads), results_back
+(on close, that text to each respondent through broadcasts, once), schedule (the clock: scheduled polls
+sent at opens_at, closed at closes_at; RQ job bot.tasks.polls_tick). May import what bot.broadcasts may.
 """
 from bot.broadcasts.polls.results import answer_rows, results
 from bot.broadcasts.polls.service import (
