@@ -86,3 +86,19 @@ def test_closing_by_hand_sends_the_results_and_a_draft_tells_nobody(bservices, p
     polls.close_poll(bservices, draft)
     assert polls.get_poll(bservices, draft).results_sent_at is not None  # never sent: nobody to tell
     assert schedule.tick(bservices, inline=True) == {"opened": 0, "closed": 0, "results": 0}
+
+
+def test_the_rq_job_ticks_and_schedules_the_next_minute(bservices, redis):
+    from rq import Queue
+    from rq.registry import ScheduledJobRegistry
+
+    from bot import tasks
+
+    queue = Queue("polls-test", connection=redis)
+    bservices.queue = queue
+    assert tasks.polls_tick(bservices) == {"opened": 0, "closed": 0, "results": 0}
+    [job_id] = ScheduledJobRegistry(queue=queue).get_job_ids()
+    assert job_id.startswith("polls-")
+    at = utcnow()
+    first, second = schedule.schedule(queue, at), schedule.schedule(queue, at)  # two workers starting
+    assert first.id == second.id and ScheduledJobRegistry(queue=queue).get_job_ids().count(first.id) == 1
