@@ -47,10 +47,10 @@ class Pack:
                 "ages": [v for _, _, v in self.open_ages],
                 "map": [p.count for p in self.places.points]}
 
-    def charts(self, labels: dict | None = None, place_names: dict | None = None, unplaced: str = "") -> dict:
+    def charts(self, labels: dict | None = None) -> dict:
         """SVG charts as data: URIs (pygal): reports per week, per category, the map of places (None when
-        no point). `labels` translates the category keys, `place_names` names the places; counts hidden by
-        suppression are left out of the bars, never drawn small."""
+        no point; its dots numbered as the rows of the map's table). `labels` translates the category keys;
+        counts hidden by suppression are left out of the bars, never drawn small."""
         pygal = _pygal()
         from pygal.style import CleanStyle
 
@@ -70,7 +70,7 @@ class Pack:
         category.add("", [v if isinstance(v, int) else None for _, v in shown])
         out = {name: "data:image/svg+xml;base64," + base64.b64encode(chart.render(is_unicode=True).encode()).decode()
                for name, chart in (("weekly", weekly), ("categories", category))}
-        out["map"] = self.places.svg(place_names or {}, unplaced, pygal)
+        out["map"] = self.places.svg(pygal)
         return out
 
 

@@ -35,8 +35,8 @@ class PlaceMap:
     left_off: int = 0  # reports at points under K (not drawn)
     without_point: int = 0  # reports with no place point and no pin
 
-    def svg(self, names: dict[str, str], unplaced: str, pygal) -> str | None:
-        """The map as a data: URI (None when there is nothing to draw); `names` labels the places."""
+    def svg(self, pygal) -> str | None:
+        """The map as a data: URI (None when there is nothing to draw); dot n is the n-th of `points`."""
         if not self.points:
             return None
         from pygal.style import CleanStyle
@@ -44,14 +44,20 @@ class PlaceMap:
         mean = sum(p.lat for p in self.points) / len(self.points)
         scale = math.cos(math.radians(mean))
         biggest = max(p.count for p in self.points)
+        xs, ys = [p.lon * scale for p in self.points], [p.lat for p in self.points]
+        # a margin around the points (a fifth of the spread, at least ~1 km) so no dot or name is cut off,
+        # and the plot's shape follows the places' spread (north-south against east-west)
+        pad = max(max(xs) - min(xs), max(ys) - min(ys), 0.05) * 0.2
+        xrange, yrange = (min(xs) - pad, max(xs) + pad * 2), (min(ys) - pad, max(ys) + pad)
+        height = int(min(600, max(300, 800 * (yrange[1] - yrange[0]) / (xrange[1] - xrange[0]))))
         style = CleanStyle(font_family="DejaVu Sans, sans-serif", background="white", plot_background="#f4f6f8",
-                           colors=("#b3261e",), value_font_size=11)
-        chart = pygal.XY(style=style, width=800, height=480, stroke=False, show_legend=False, show_x_labels=False,
+                           colors=("#b3261e",), value_font_size=22, value_label_font_size=22)
+        chart = pygal.XY(style=style, width=800, height=height, stroke=False, show_legend=False, show_x_labels=False,
                          show_y_labels=False, show_x_guides=False, show_y_guides=False, print_labels=True,
-                         print_values=False, disable_xml_declaration=True, margin=30)
-        chart.add("", [{"value": (p.lon * scale, p.lat),
-                        "label": f"{names.get(p.place_id, unplaced) if p.place_id else unplaced} ({p.count})",
-                        "node": {"r": 4 + 14 * math.sqrt(p.count / biggest)}} for p in self.points])
+                         print_values=False, disable_xml_declaration=True, margin=20, xrange=xrange, range=yrange)
+        # Numbered, not named: close markets' names would overlap; the table under the map names them.
+        chart.add("", [{"value": (p.lon * scale, p.lat), "label": str(n),
+                        "node": {"r": 4 + 14 * math.sqrt(p.count / biggest)}} for n, p in enumerate(self.points, 1)])
         body = chart.render(is_unicode=True)
         return "data:image/svg+xml;base64," + base64.b64encode(body.encode()).decode()
 

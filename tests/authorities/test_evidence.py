@@ -174,8 +174,9 @@ def test_quotes_only_with_consent_from_groups_of_k_cleaned_and_the_authority_fil
     assert "[name] took my sukuma" in said and "[…]" in said and "0711" not in said and "Kamau" not in said
     assert "secret words" not in page and "chased from Toi" not in page
     # the map: Gikomba drawn (k + 1 reports), Toi (1) left off and said so
-    assert re.search(r'<tr data-key="nbo.gikomba"><td>[^<]+</td><td class="n" data-count="' + str(k + 1), page)
-    assert 'data-key="nbo.toi"><td>' not in page.split('id="pack-map-points"')[1].split("</table>")[0]
+    drawn = page.split('id="pack-map-points"')[1].split("</table>")[0]
+    assert re.findall(r'<tr data-key="([^"]+)"><td class="n">(\d+)</td><td>[^<]+</td><td class="n" data-count="(\d+)"',
+                      drawn) == [("nbo.gikomba", "1", str(k + 1))]  # dot 1 on the map
     assert 'alt="Map of places" src="data:image/svg+xml;base64,' in page
 
     # reports raised with one authority: the pack and the data page count those only

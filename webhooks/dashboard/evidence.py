@@ -61,8 +61,7 @@ def _render(pack) -> str:
     catalog = current_services().catalog
     with force_locale(org.default_language):  # the brief is in the organization's language
         labels = {c: i18n.category_label(c) for c in catalog.categories()}
-        names = {p.id: p.name(org.default_language) for p in catalog.places(org.slug)}
-        charts = pack.charts(labels, names, _("Place not matched"))
+        charts = pack.charts(labels)
         return render_template("dashboard/evidence/pack.html", pack=pack, org=org, charts=charts,
                                query=pack.filters.as_dict())
 
