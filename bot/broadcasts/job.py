@@ -9,11 +9,15 @@ from datetime import datetime, timedelta
 
 from bot.broadcasts.process import PROCESS
 from bot.broadcasts.ratelimit import RateLimiter
-from bot.broadcasts.service import message_text
 from bot.messages import Outgoing
 from bot.models import Broadcast
 from bot.providers import build_sender
-from content.sms import segment_info
+from content.sms import segment_info, smart_encode
+
+
+def message_text(texts: dict, language: str, channel: str) -> str:
+    text = texts[language]
+    return smart_encode(text) if channel == "sms" else text
 
 
 @dataclass

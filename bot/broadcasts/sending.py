@@ -31,12 +31,13 @@ from sqlalchemy import func, select, update
 
 from bot.broadcasts.audience import WINDOW
 from bot.broadcasts.config import config_for
+from bot.broadcasts.drainers import enqueue_drainers
 from bot.broadcasts.job import Job, Outcome, Row, backoff, build_message, load_broadcast
 from bot.broadcasts.process import PROCESS
 from bot.broadcasts.ratelimit import RateLimiter
 from bot.broadcasts.reconcile import find_sent, reconcile
-from bot.broadcasts.sweeper import mark_alive
-from bot.broadcasts.worker import current_services
+from bot.broadcasts.liveness import mark_alive
+from bot.broadcasts.context import current_services
 from bot.broadcasts.writeback import claim, flush
 from bot.providers import delivery_reason
 from bot.models import Broadcast, BroadcastRecipient, utcnow
@@ -141,8 +142,6 @@ def drain(broadcast_id: int, *, services=None, budget=_DEFAULT) -> dict:
         elif not rows:
             time.sleep(min(0.5, _next_due(services, broadcast_id)))
         if deadline is not None and time.monotonic() > deadline:
-            from bot.broadcasts.service import enqueue_drainers
-
             enqueue_drainers(services, broadcast_id, count=1)
             return {"broadcast": broadcast_id, "sent": sent, "stopped": "budget"}
 

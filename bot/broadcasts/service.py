@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.broadcasts.audience import Segment, SegmentError, audience
 from bot.broadcasts.config import config_for
+from bot.broadcasts.drainers import enqueue_drainers
 from bot.broadcasts.errors import BroadcastError, NotFound
 from bot.broadcasts.validate import validate
 from bot.models import Broadcast, BroadcastRecipient, utcnow
@@ -53,11 +54,6 @@ def get(services, broadcast_id: int, organization: str | None = None) -> Broadca
     if row is None or (organization is not None and row.organization != organization):
         raise NotFound(f"no broadcast {broadcast_id}")
     return row
-
-
-def message_text(texts: dict, language: str, channel: str) -> str:
-    text = texts[language]
-    return smart_encode(text) if channel == "sms" else text
 
 
 def cost(texts: dict) -> dict:
@@ -209,24 +205,6 @@ def wake(services, broadcast_id: int, *, inline: bool = False) -> None:
     enqueue_drainers(services, broadcast_id)
 
 
-def queue(services):
-    from rq import Queue
-
-    return Queue(config_for(services).queue, connection=services.redis)
-
-
-def enqueue_drainers(services, broadcast_id: int, count: int | None = None) -> None:
-    from bot.broadcasts.sweeper import mark_expected
-
-    cfg = config_for(services)
-    q = queue(services)
-    timeout = int(cfg.job_seconds * 3 + 120)
-    mark_expected(services, broadcast_id, timeout)
-    for _ in range(count or cfg.drainers):
-        q.enqueue("bot.broadcasts.sending.drain", broadcast_id, job_timeout=timeout,
-                  result_ttl=60, failure_ttl=24 * 3600)
-
-
 def progress(services, broadcast_id: int, organization: str | None = None) -> dict:
     b = get(services, broadcast_id, organization)
     with services.engine.connect() as conn:
@@ -287,3 +265,10 @@ def list_broadcasts(services, organization: str, limit: int = 50, *, counts: boo
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def after_status(services, broadcast_id: int | None) -> None:
+    """After the callback's transaction: wake a broadcast that has rows to send again."""
+    if broadcast_id is None:
+        return
+    wake(services, broadcast_id)

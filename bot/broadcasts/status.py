@@ -65,12 +65,3 @@ def mark_contact(conn, contact_id: int, code: int | None) -> None:
                              .values(error_code=code, recorded_at=utcnow()))
             else:
                 conn.execute(insert(InvalidNumber).values(phone=phone, error_code=code, recorded_at=utcnow()))
-
-
-def after_status(services, broadcast_id: int | None) -> None:
-    """After the callback's transaction: wake a broadcast that has rows to send again."""
-    if broadcast_id is None:
-        return
-    from bot.broadcasts.service import wake
-
-    wake(services, broadcast_id)

@@ -10,43 +10,15 @@ from __future__ import annotations
 import logging
 import threading
 
-from redis.exceptions import RedisError
 from sqlalchemy import select
 
 from bot.broadcasts.config import config_for
+from bot.broadcasts.liveness import alive_key, expected_key
 from bot.models import Broadcast
 
 log = logging.getLogger(__name__)
 
 LOCK = "broadcast:sweeper"
-
-
-def alive_key(broadcast_id: int) -> str:
-    return f"broadcast:{broadcast_id}:alive"
-
-
-def expected_key(broadcast_id: int) -> str:
-    return f"broadcast:{broadcast_id}:expected"
-
-
-def mark_alive(services, broadcast_id: int) -> None:
-    """Called by a drainer on each loop: somebody is working on this broadcast."""
-    if services.redis is None:
-        return
-    try:
-        services.redis.set(alive_key(broadcast_id), 1, ex=max(5, int(config_for(services).lease_seconds)))
-    except RedisError:
-        log.debug("broadcast %s: alive mark failed", broadcast_id, exc_info=True)
-
-
-def mark_expected(services, broadcast_id: int, seconds: int) -> None:
-    """Called when drain jobs are enqueued: they may wait in the queue up to their timeout."""
-    if services.redis is None:
-        return
-    try:
-        services.redis.set(expected_key(broadcast_id), 1, ex=max(5, seconds))
-    except RedisError:
-        log.debug("broadcast %s: expected mark failed", broadcast_id, exc_info=True)
 
 
 def sweep(services) -> list[int]:

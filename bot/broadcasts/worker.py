@@ -7,14 +7,11 @@ provider client) is set up once per process, not per job and not behind a module
 from __future__ import annotations
 
 import logging
-from contextvars import ContextVar
-
 from rq.worker import SimpleWorker
 
+from bot.broadcasts.context import bound
+
 log = logging.getLogger(__name__)
-
-_services: ContextVar = ContextVar("broadcast_worker_services", default=None)
-
 
 class BroadcastWorker(SimpleWorker):
     """An RQ SimpleWorker (no fork per job: connections, clients and the send thread pool are reused)
@@ -25,20 +22,8 @@ class BroadcastWorker(SimpleWorker):
         self.services = services
 
     def perform_job(self, *args, **kwargs):
-        token = _services.set(self.services)
-        try:
+        with bound(self.services):
             return super().perform_job(*args, **kwargs)
-        finally:
-            _services.reset(token)
-
-
-def current_services():
-    """The services of the BroadcastWorker performing the current job."""
-    services = _services.get()
-    if services is None:
-        raise RuntimeError("broadcast jobs run in a BroadcastWorker (python -m bot.cli broadcast worker) "
-                           "or are given services=")
-    return services
 
 
 def run(*, burst: bool = False, services=None) -> None:

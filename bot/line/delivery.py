@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import insert, update
 
-from bot.broadcasts.status import after_status as after_broadcast_status, on_status as on_broadcast_status
+from bot.broadcasts.service import after_status as after_broadcast_status
+from bot.broadcasts.status import on_status as on_broadcast_status
 from bot.models import OutboundMessage, StatusEvent, utcnow
 from bot.messages import RANK
 

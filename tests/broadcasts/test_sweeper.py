@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from bot.broadcasts import create_broadcast, progress, send_broadcast
-from bot.broadcasts import sweeper
+from bot.broadcasts import liveness, sweeper
 from bot.broadcasts.sending import drain
-from bot.broadcasts.service import queue
+from bot.broadcasts.drainers import queue
 
 
 def _started(services, people, count=3) -> int:
@@ -23,7 +23,7 @@ def test_a_broadcast_whose_jobs_were_lost_is_woken_once(bservices, people, stand
     bservices.redis.delete(sweeper.LOCK)
 
     q.empty()  # every worker died and the jobs went with them
-    bservices.redis.delete(sweeper.expected_key(bid))
+    bservices.redis.delete(liveness.expected_key(bid))
     assert sweeper.sweep(bservices) == [bid]
     assert len(q) == 2  # drainers are back on the queue
     assert sweeper.sweep(bservices) == []  # one sweeper per period (the lock)
@@ -39,7 +39,7 @@ def test_a_broadcast_whose_jobs_were_lost_is_woken_once(bservices, people, stand
 def test_a_broadcast_being_drained_is_left_alone(bservices, people, standin):
     bid = _started(bservices, people)
     queue(bservices).empty()
-    bservices.redis.delete(sweeper.expected_key(bid))
-    sweeper.mark_alive(bservices, bid)  # a drainer is working on it right now
+    bservices.redis.delete(liveness.expected_key(bid))
+    liveness.mark_alive(bservices, bid)  # a drainer is working on it right now
     assert sweeper.sweep(bservices) == []
     assert len(queue(bservices)) == 0
