@@ -158,7 +158,8 @@ def desk(app, services, make_user, phone):
     assert browser.login(admin.email, PASSWORD).status_code == 302
     worker = phone("+254711999001")
     worker.send("police took my goods at gikomba this morning")
-    worker.send("1")
+    worker.send("1")  # anonymous
+    worker.send("2")  # not to be quoted
     from sqlalchemy import select
 
     from bot.models import Report
