@@ -14,7 +14,8 @@ from webhooks import create_app
 
 PAGES = ("/", "/reports", "/reports?category=confiscation&market=nbo.gikomba", "/reports/map",
          "/reports/map.json", "/members", "/markets", "/markets/nbo.gikomba", "/broadcasts", "/broadcasts/new",
-         "/conversations", "/data", "/data/figures.json", "/simulator",
+         "/conversations", "/data", "/data/figures.json", "/simulator", "/authorities", "/evidence",
+         "/evidence/packs", "/results/nairobi-vendors",
          "/data/export?format=csv", "/data/export?format=xlsx", "/data/export?format=geojson")
 
 
@@ -49,6 +50,8 @@ def test_every_page_and_export_on_sqlite(sqlite_browser):
             assert int(response.headers["X-Streetline-Rows"]) == 1, path
             assert b"<5" in response.get_data() or path.endswith("xlsx"), path  # its place says why
     assert "Mama Njeri" in browser.get("/members").get_data(as_text=True)
+    made = browser.post("/evidence/packs", {})  # a small range: made at once (map, quotes and PDF on SQLite)
+    assert made.status_code == 302 and browser.get(made.headers["Location"] + ".json").get_json()["state"] == "done"
 
 
 def test_status_change_and_conversation_on_sqlite(sqlite_browser):
