@@ -5,8 +5,9 @@
 
 Starts its own throwaway PostgreSQL and Redis (bench/_common.Stack), puts N reports over the last 365 days
 (one INSERT ... SELECT: categories, places, statuses spread), three authorities with a third of the reports
-raised with them, then signs in as an organizer and times GET /evidence.pdf?from=<a year ago> (the data
-page's figures, open-case age, scorecards, pygal charts, WeasyPrint), median of three, and the same brief
+raised with them, a third agreeing to be quoted, then signs in as an organizer and times
+GET /evidence.pdf?from=<a year ago> (the data page's figures, open-case age, scorecards, the map of places,
+quotes, pygal charts, WeasyPrint), median of three, and the same brief
 of an empty filter (the floor: template, charts and PDF only). Goal: every run < 60 s.
 The last line on stdout is one JSON object of figures.
 """
@@ -33,11 +34,11 @@ def fill(stack: Stack, n: int) -> None:
     import psycopg
 
     sql = f"""
-    INSERT INTO reports (organization, reference, anonymous, channel, language, category, description, place_id,
-                         status, created_at, updated_at)
-    SELECT '{ORG}', 'R-' || i, false, 'sms', 'en',
+    INSERT INTO reports (organization, reference, anonymous, quote_consent, channel, language, category, description,
+                         place_id, status, created_at, updated_at)
+    SELECT '{ORG}', 'R-' || i, false, i % 3 = 0, 'sms', 'en',
            (ARRAY['eviction','confiscation','harassment','bribe','closure','fire_flood','waste','unpaid','injury','other'])[1 + i % 10],
-           'bench report ' || i,
+           'bench report ' || i || ' taken at the market gate',
            (ARRAY['nbo.gikomba','nbo.toi','nbo.githurai','nbo.muthurwa',NULL])[1 + (i / 7) % 5],
            (ARRAY['new','verified','in_progress','resolved','rejected'])[1 + (i / 3) % 5],
            now() - (i % 365) * interval '1 day' - (i % 24) * interval '1 hour', now()
