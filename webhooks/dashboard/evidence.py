@@ -52,18 +52,18 @@ def stylesheets() -> tuple:
 
 
 def render_pack(pack) -> str:
-    """The brief's HTML (also for the RQ job, inside an app context with g.account set)."""
-    return _render(pack)
+    """The brief's HTML for the PDF (also for the RQ job, inside an app context with g.account set)."""
+    return _render(pack, for_pdf=True)
 
 
-def _render(pack) -> str:
+def _render(pack, for_pdf: bool = False) -> str:
     org = current_org()
     catalog = current_services().catalog
     with force_locale(org.default_language):  # the brief is in the organization's language
         labels = {c: i18n.category_label(c) for c in catalog.categories()}
         charts = pack.charts(labels)
         return render_template("dashboard/evidence/pack.html", pack=pack, org=org, charts=charts,
-                               query=pack.filters.as_dict())
+                               query=pack.filters.as_dict(), for_pdf=for_pdf)
 
 
 @bp.get("/evidence")
@@ -76,7 +76,7 @@ def index():
 @login_required
 def pdf():
     pack = _pack()
-    body = evidence.pdf(_render(pack), stylesheets=stylesheets())
+    body = evidence.pdf(render_pack(pack), stylesheets=stylesheets())
     return _download(body, pack.organization, pack.generated_at)
 
 
