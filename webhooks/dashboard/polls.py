@@ -141,7 +141,8 @@ def send(poll_id: int):
 
 
 def _form_page(org, values: dict, *, poll=None, preview=None, error=None, status=200, compose_id=None):
-    answered = poll is not None and (poll.state != "draft")
+    # edit_poll makes a new version once the current one was sent (answers need that): say so first
+    answered = poll is not None and polls.current_version(current_services(), poll).broadcast_id is not None
     return render_template("dashboard/polls/form.html", values=values, poll=poll, answered=answered,
                            options=bc_page._options(org), language_names=LANGUAGE_NAMES, preview=preview,
                            error=error, compose_id=compose_id or secrets.token_urlsafe(16)), status
