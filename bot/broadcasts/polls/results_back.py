@@ -47,7 +47,8 @@ def groups(services, poll: Poll) -> list[tuple[str, dict, dict]]:
         texts = {lang: summary.text(catalog, org, question, lang, "sms", local, catalog.place(market).name(lang))
                  for lang in org.languages}
         out.append((market, {"respondents": {"version": version_id, "markets": [market]}}, texts))
-    if question["answers"] > sum(question["by"]["market"][m]["answers"] for m in shown):
+    first = r["questions"][0]  # the groups go by the first question's answer (everyone answered it)
+    if first["answers"] > sum(first["by"]["market"].get(m, {"answers": 0})["answers"] for m in shown):
         texts = {lang: summary.text(catalog, org, question, lang, "sms") for lang in org.languages}
         out.append(("all", {"respondents": {"version": version_id, "markets": shown, "except": True}}, texts))
     return out
