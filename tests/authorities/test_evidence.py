@@ -189,5 +189,8 @@ def test_quotes_only_with_consent_from_groups_of_k_cleaned_and_the_authority_fil
     assert f'data-authority="{authority.id}"' in pack and authority.name in pack
     data = organizer_browser.get("/data", query_string={"authority": authority.id}).get_data(as_text=True)
     assert json.loads(html.unescape(re.search(r'id="data-figures">(.*?)</script>', data, re.S).group(1)))["reports"] == k
+    inbox = organizer_browser.get("/reports", query_string={"authority": authority.id}).get_data(as_text=True)
+    assert sorted(re.findall(r'<tr class="report-row" data-reference="(R-\d+)"', inbox)) == \
+        sorted(r.reference for r in gikomba[:k])
     assert organizer_browser.get("/evidence?authority=999999").status_code == 400
     assert organizer_browser.get("/evidence?authority=two").status_code == 400

@@ -13,7 +13,7 @@ from flask import (Blueprint, abort, flash, g, jsonify, redirect, render_templat
 from flask_babel import gettext as _
 
 from bot.desk import clusters as report_clusters, inbox as queries, report_map, report_status
-from bot.desk.filters import FilterError, ReportFilters, place_options
+from bot.desk.filters import FilterError, ReportFilters, check_authority, place_options
 from bot.line import reports
 from webhooks.dashboard.auth import login_required
 from webhooks.dashboard import i18n
@@ -34,7 +34,9 @@ def _common(**extra) -> dict:
 def _filters() -> tuple[ReportFilters, str | None]:
     """The request's report filters, or no filters and why they were refused (a sentence)."""
     try:
-        return ReportFilters.parse(request.args, current_services().catalog, g.account.organization), None
+        filters = ReportFilters.parse(request.args, current_services().catalog, g.account.organization)
+        check_authority(current_services(), g.account.organization, filters)  # raised with one of ours
+        return filters, None
     except FilterError as exc:
         return ReportFilters(), _sentence(str(exc))
 
