@@ -53,6 +53,20 @@ def test_yes_and_no_words_of_every_language(org, lang, text, value):
 
 
 @pytest.mark.parametrize("org,lang,text,value", [
+    ("nairobi-vendors", "en", "yes", "yes"), ("nairobi-vendors", "en", "yse", "yes"), ("nairobi-vendors", "en", "2", "no"),
+    ("nairobi-vendors", "en", "do not quote me", "no"), ("nairobi-vendors", "en", "you may quote", "yes"),
+    ("nairobi-vendors", "sw", "hapana", "no"), ("nairobi-vendors", "sw", "msinukuu", "no"),
+    ("dakar-vendors", "fr", "ne citez pas", "no"), ("dakar-vendors", "fr", "oui", "yes"),
+    ("montevideo-feriantes", "es", "no citen", "no"), ("montevideo-feriantes", "es", "dale", "yes"),
+    ("pune-wastepickers", "hi", "mat likho", "no"), ("pune-wastepickers", "hi", "haan", "yes"),
+    ("nairobi-vendors", "en", "maybe later", None),
+])
+def test_may_we_quote_you_takes_the_yes_no_words_and_its_own(org, lang, text, value):
+    """The report form's last step (report_quote): "do not quote" must never read as a yes."""
+    assert pick(org, lang, "report_quote", text) == value
+
+
+@pytest.mark.parametrize("org,lang,text,value", [
     ("nairobi-vendors", "en", "goods taken", "confiscation"), ("nairobi-vendors", "en", "Eviction", "eviction"),
     ("nairobi-vendors", "en", "evicton", "eviction"), ("nairobi-vendors", "en", "harasment", "harassment"),
     ("nairobi-vendors", "en", "they asked for a bribe", "bribe"), ("nairobi-vendors", "en", "10", "other"),
