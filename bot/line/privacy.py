@@ -78,7 +78,7 @@ def erase(services, organization: str, contact_id: int, *, user_id: int | None =
         if report_ids:
             session.execute(update(Report).where(Report.id.in_(report_ids)).values(
                 contact_id=None, member_id=None, anonymous=True, description=ERASED, occurred_text=None,
-                address=None, updated_at=utcnow()))
+                address=None, quote_consent=False, updated_at=utcnow()))  # nothing of theirs to quote
         outbound = or_(OutboundMessage.contact_id == contact_id, OutboundMessage.to_address.in_(sent_to))
         sids = set(session.scalars(select(OutboundMessage.provider_sid).where(
             OutboundMessage.organization == organization, outbound, OutboundMessage.provider_sid.is_not(None))))

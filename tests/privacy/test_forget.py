@@ -44,7 +44,7 @@ def report(worker: Phone, words: str, photo_url: str) -> str:
     worker.send(f"police took my goods at gikomba this morning {words}")
     worker.send("", NumMedia=1, MediaUrl0=photo_url, MediaContentType0="image/jpeg")
     worker.send("2")  # not anonymous: linked to the member until FORGET
-    return worker.send("2")  # not to be quoted
+    return worker.send("1")  # may be quoted (until FORGET)
 
 
 def every_text(services) -> list[tuple[str, str, str]]:
@@ -112,6 +112,7 @@ def test_forgotten_worker_leaves_no_trace_but_their_reports_still_count(live, me
     organizer = signed_in_as(app, make_user("nairobi-vendors", "organizer"))
     assert data_page_reports(organizer) == 2
     assert gikomba_audience(services) == 2
+    assert all(r.quote_consent for r in rows(services, Report))
 
     ask = worker.send("forget")
     assert ask == text(services, "forget.confirm", "en", "whatsapp",
@@ -123,7 +124,7 @@ def test_forgotten_worker_leaves_no_trace_but_their_reports_still_count(live, me
     assert rows(services, ReportMedia) == []
     reports = rows(services, Report)
     assert len(reports) == 2 and all(r.contact_id is None and r.member_id is None and r.anonymous
-                                     for r in reports)
+                                     and not r.quote_consent for r in reports)
     assert {r.description for r in reports} == {"[erased]"}
     assert [m.name for m in rows(services, Member)] == ["Akinyi Otieno"]
     assert len(rows(services, Contact)) == 1
