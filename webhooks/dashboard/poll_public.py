@@ -13,6 +13,7 @@ from flask import Blueprint, abort, render_template
 from bot.broadcasts import polls
 from bot.desk import suppression
 from webhooks.dashboard import poll_charts
+from webhooks.dashboard.poll_labels import BREAKDOWNS as NAMES, breakdown_group, option_label
 from webhooks.dashboard.common import current_services
 
 bp = Blueprint("public", __name__, url_prefix="/public")
@@ -45,8 +46,6 @@ def suppressed(result: dict, k: int) -> dict:
 
 @bp.get("/<token>")
 def show(token: str):
-    from webhooks.dashboard.polls import BREAKDOWNS as NAMES, _group_name, _label
-
     services = current_services()
     poll = polls.by_public_token(services, token)
     if poll is None:
@@ -55,13 +54,13 @@ def show(token: str):
     r = suppressed(polls.results(services, poll.id), k)
     org = services.catalog.org(poll.organization)
     lang = org.default_language
-    label = lambda q, o: _label(q, o, lang)  # noqa: E731
+    label = lambda q, o: option_label(q, o, lang)  # noqa: E731
     drawn = {}
     for q in r["questions"]:  # the overall chart only, small counts left out
         one = {**q["raw"], "by": {name: {} for name in BREAKDOWNS}}
         drawn.update(poll_charts.charts({"questions": [one]}, label, lambda n, key: key,
                                         hide=lambda n: suppression.small(n, k)))
     response = render_template("dashboard/polls/public.html", r=r, org=org, k=k, charts=drawn, breakdowns=NAMES,
-                               label=label, group_name=lambda n, key: _group_name(n, key, lang),
+                               label=label, group_name=lambda n, key: breakdown_group(n, key, lang),
                                question_text=lambda q: q["texts"].get(lang) or next(iter(q["texts"].values())))
     return response, 200, {"X-Robots-Tag": "noindex", "Referrer-Policy": "no-referrer"}

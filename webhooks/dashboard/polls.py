@@ -18,7 +18,8 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from bot import broadcasts
 from bot.broadcasts import polls
 from bot.desk.accounts import audit
-from webhooks.dashboard import i18n, poll_charts, poll_form, poll_public
+from webhooks.dashboard import poll_charts, poll_form, poll_public
+from webhooks.dashboard.poll_labels import BREAKDOWNS, breakdown_group, option_label
 from webhooks.dashboard import broadcasts as bc_page
 from webhooks.dashboard.auth import login_required
 from webhooks.dashboard.broadcast_texts import LANGUAGE_NAMES
@@ -29,8 +30,6 @@ bp = Blueprint("polls", __name__, url_prefix="/polls")
 bp.register_blueprint(poll_public.bp)  # /polls/public/<token>: no sign-in
 STATES = {"draft": _l("draft"), "scheduled": _l("waiting for its opening time"), "open": _l("answers open"),
           "closed": _l("answers closed")}
-BREAKDOWNS = {"market": _l("By market"), "trade": _l("By trade"), "language": _l("By language"),
-              "channel": _l("By channel")}
 
 
 @bp.get("")
@@ -38,23 +37,6 @@ BREAKDOWNS = {"market": _l("By market"), "trade": _l("By trade"), "language": _l
 def index():
     rows = polls.list_polls(current_services(), g.account.organization)
     return render_template("dashboard/polls/index.html", polls=rows, states=STATES)
-
-
-def _label(question: dict, option: str, lang: str) -> str:
-    if option == "other":
-        return str(_l("Other answers"))
-    labels = question["labels"].get(option, {})
-    return labels.get(lang) or next(iter(labels.values()), option)
-
-
-def _group_name(name: str, key: str, lang: str) -> str:
-    if name == "market":
-        return current_services().catalog.place(key).name(lang) if key and key != "-" else str(_l("No market given"))
-    if name == "trade":
-        return i18n.trade_label(key) if key != "-" else "—"
-    if name == "language":
-        return i18n.language_name(key)
-    return {"sms": "SMS", "whatsapp": "WhatsApp"}.get(key, key)
 
 
 @bp.get("/<int:poll_id>")
@@ -65,7 +47,7 @@ def detail(poll_id: int):
     except broadcasts.NotFound:
         abort(404)
     lang = current_org().default_language
-    label, group_name = (lambda q, o: _label(q, o, lang)), (lambda n, k: _group_name(n, k, lang))
+    label, group_name = (lambda q, o: option_label(q, o, lang)), (lambda n, k: breakdown_group(n, k, lang))
     return render_template("dashboard/polls/detail.html", r=result, states=STATES, breakdowns=BREAKDOWNS,
                            label=label, group_name=group_name, charts=poll_charts.charts(result, label, group_name),
                            poll=polls.get_poll(current_services(), poll_id),

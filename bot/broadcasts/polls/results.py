@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bot.broadcasts.polls.service import current_version, get_poll
+from bot.broadcasts.polls.rows import current_version, get_poll
 from bot.models import BroadcastRecipient, PollAnswer, PollVersion
 
 R = BroadcastRecipient

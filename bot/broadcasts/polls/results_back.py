@@ -20,7 +20,7 @@ from bot.broadcasts.config import config_for
 from bot.broadcasts.errors import BroadcastError
 from bot.broadcasts.polls import summary
 from bot.broadcasts.polls.results import results
-from bot.broadcasts.polls.service import current_version, get_poll
+from bot.broadcasts.polls.rows import current_version, get_poll
 from bot.broadcasts.service import send_broadcast
 from bot.models import Broadcast, Poll, utcnow
 

@@ -14,7 +14,8 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 from bot import broadcasts
-from bot.broadcasts.errors import BroadcastError, NotFound
+from bot.broadcasts.errors import BroadcastError
+from bot.broadcasts.polls.rows import current_version, get_poll
 from bot.broadcasts.polls.validate import validate_poll
 from bot.models import Poll, PollAnswer, PollVersion, utcnow
 
@@ -44,20 +45,6 @@ def create_poll(services, organization: str, data: dict, created_by: str = "") -
         session.flush()
         session.add(PollVersion(poll_id=poll.id, number=1, questions=draft.questions, created_at=now))
         return poll.id
-
-
-def get_poll(services, poll_id: int, organization: str | None = None) -> Poll:
-    with services.db() as session:
-        poll = session.get(Poll, poll_id)
-    if poll is None or (organization is not None and poll.organization != organization):
-        raise NotFound(f"no poll {poll_id}")
-    return poll
-
-
-def current_version(services, poll: Poll) -> PollVersion:
-    with services.db() as session:
-        return session.scalars(select(PollVersion).where(PollVersion.poll_id == poll.id,
-                                                         PollVersion.number == poll.version)).one()
 
 
 def edit_poll(services, poll_id: int, data: dict, organization: str | None = None) -> int:
