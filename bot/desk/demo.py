@@ -228,7 +228,8 @@ def _reports(services, org, rng, now, people: list[Person], count: int, reg: Reg
             services, org.slug, contact_id=person.contact_id, channel=person.channel, language=person.language,
             category=category, description=rng.choice(lines), place=where,
             occurred_on=(at - timedelta(days=rng.choice((0, 0, 0, 1)))).date(), occurred_text=None,
-            anonymous=rng.random() < 0.3, now=at)
+            anonymous=rng.random() < 0.3, now=at,
+            quote_consent=made % 3 != 0)  # two in three agree to be quoted (not drawn: the history stays the same)
         reg.add("reports", report.id)
         reg.add("clusters", report.cluster_id)
         if person.channel == "whatsapp" and rng.random() < 0.4:
