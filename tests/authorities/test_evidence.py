@@ -192,5 +192,9 @@ def test_quotes_only_with_consent_from_groups_of_k_cleaned_and_the_authority_fil
     inbox = organizer_browser.get("/reports", query_string={"authority": authority.id}).get_data(as_text=True)
     assert sorted(re.findall(r'<tr class="report-row" data-reference="(R-\d+)"', inbox)) == \
         sorted(r.reference for r in gikomba[:k])
+    detail = organizer_browser.get(f"/authorities/{authority.id}").get_data(as_text=True)
+    assert f'id="authority-reports" href="/reports?authority={authority.id}"' in detail
+    packs = organizer_browser.get(re.search(r'id="authority-evidence" href="([^"]+)"', detail).group(1))
+    assert f'<option value="{authority.id}" selected>' in packs.get_data(as_text=True)  # the pack's form, filtered
     assert organizer_browser.get("/evidence?authority=999999").status_code == 400
     assert organizer_browser.get("/evidence?authority=two").status_code == 400
