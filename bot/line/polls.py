@@ -22,8 +22,8 @@ import logging
 import time
 from datetime import datetime, timezone
 
-from bot.broadcasts.polls import answers, open_polls, question_text
-from bot.line import keywords, routes
+from bot.broadcasts.polls import answers, open_key, open_polls, question_text
+from bot.line import keywords, routes, sessions
 from bot.line.flows import matching
 from bot.line import poll_results
 
@@ -78,13 +78,21 @@ def _state(turn, open_ids: list[list]) -> dict:
     return state
 
 
+@sessions.prefetch
+def _open_polls_key(org: str, phone: str) -> str:
+    """Every message asks whether the organization has open polls: read with the session lock."""
+    return open_key(org)
+
+
 @routes.before_all
 def poll_reply(turn, store, word) -> bool:
     if turn.contact is None or turn.contact.id is None or turn.outcome.offline:
         return False
     if _words(turn, "results"):
         return poll_results.answer(turn)
-    open_ids = open_polls(turn.services, turn.org.slug)
+    read = store.read_with_lock(open_key(turn.org.slug))
+    open_ids = (open_polls(turn.services, turn.org.slug) if read is sessions.NOT_READ
+                else open_polls(turn.services, turn.org.slug, cached=read))
     if not open_ids:
         return False
     if turn.org.is_organizer(turn.inbound.phone or "") and turn.inbound.text and \

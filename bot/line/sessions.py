@@ -34,6 +34,17 @@ if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) 
 return 0
 """
 _UNREAD = object()
+NOT_READ = _UNREAD  # what read_with_lock gives for a key the lock did not read
+
+# Keys a feature reads on nearly every message, fetched in the lock's own round trip instead of one more:
+# functions (org, phone) -> key, registered at import with `prefetch` (bot/line/polls.py: the
+# organization's open polls).
+PREFETCH: list = []
+
+
+def prefetch(key_for):
+    PREFETCH.append(key_for)
+    return key_for
 
 
 class SessionStore:
@@ -50,6 +61,7 @@ class SessionStore:
         # failover can carry such a lock to the new primary; the phone's next message releases it
         # first instead of waiting `wait` seconds for it on every message until it expires.
         self._unreleased: dict[str, str] = {}
+        self._prefetched: dict[str, object] = {}  # key -> value read with the lock (PREFETCH)
 
     def get(self, org: str, phone: str) -> dict | None:
         """The session, with "expired": True when it is past its TTL (the caller ends it politely)."""
@@ -95,6 +107,10 @@ class SessionStore:
         session["expires"] = time.time() + self.ttl
         return session
 
+    def read_with_lock(self, key: str):
+        """A PREFETCH key's value as the lock read it (None: absent), or NOT_READ (no lock, Redis away)."""
+        return self._prefetched.get(key, NOT_READ)
+
     @staticmethod
     def _encode(session: dict | None) -> str | None:
         return json.dumps(session) if session is not None else None
@@ -123,7 +139,12 @@ class SessionStore:
                 pipe.set(lock_key, token, nx=True, px=int(timeout * 1000))
                 pipe.get(key)
                 pipe.exists(handover_key(org, phone))
-                acquired, raw, handed_over = pipe.execute()[-3:]
+                extra = [key_for(org, phone) for key_for in PREFETCH]
+                for name in extra:
+                    pipe.get(name)
+                results = pipe.execute()[1 if stale else 0:]
+                acquired, raw, handed_over = results[:3]
+                self._prefetched.update(zip(extra, results[3:]))
                 if stale:
                     self._unreleased.pop(lock_key, None)
                 if acquired or time.monotonic() > deadline:
@@ -139,6 +160,7 @@ class SessionStore:
         finally:
             self._held.pop(key, None)
             self._handover.pop(key, None)
+            self._prefetched.clear()
             pending = self._pending.pop(key, _UNREAD)
             try:
                 pipe = self.redis.pipeline(transaction=False)

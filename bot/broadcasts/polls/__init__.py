@@ -22,6 +22,7 @@ from bot.broadcasts.polls.service import (
     edit_poll,
     get_poll,
     list_polls,
+    open_key,
     open_polls,
     question_text,
     by_public_token,
@@ -31,4 +32,4 @@ from bot.broadcasts.polls.service import (
 )
 
 __all__ = ["answer_rows", "close_poll", "create_poll", "current_version", "edit_poll", "get_poll", "list_polls",
-           "open_polls", "question_text", "results", "send_poll", "validate", "set_public", "by_public_token"]
+           "open_key", "open_polls", "question_text", "results", "send_poll", "validate", "set_public", "by_public_token"]

@@ -20,6 +20,7 @@ from bot.broadcasts.polls.validate import validate_poll
 from bot.models import Poll, PollAnswer, PollVersion, utcnow
 
 log = logging.getLogger(__name__)
+_NOT_GIVEN = object()
 OPEN_KEY = "polls:open:{org}"  # JSON [[poll id, version, updated_at, closes_at or null], ...]; dropped on change
 
 
@@ -169,18 +170,24 @@ def forget_open(services, organization: str) -> None:
             pass
 
 
-def open_polls(services, organization: str) -> list[list]:
+def open_key(organization: str) -> str:
+    return OPEN_KEY.format(org=organization)
+
+
+def open_polls(services, organization: str, cached=_NOT_GIVEN) -> list[list]:
     """[poll id, current version, last change] of the organization's open polls (state open, not past
     closes_at), newest first. A member's cached place (bot/line/polls.py) holds for this list only: an
-    edit or a send of a new version starts it afresh."""
+    edit or a send of a new version starts it afresh. `cached`: open_key's value when the caller read it
+    already (the line reads it with its session lock; None: not in Redis)."""
     now = utcnow().timestamp()
-    key = OPEN_KEY.format(org=organization)
-    cached = None
-    if services.redis is not None:
-        try:
-            cached = services.redis.get(key)
-        except Exception:  # noqa: BLE001 - Redis away: ask the database
-            cached = None
+    key = open_key(organization)
+    if cached is _NOT_GIVEN:
+        cached = None
+        if services.redis is not None:
+            try:
+                cached = services.redis.get(key)
+            except Exception:  # noqa: BLE001 - Redis away: ask the database
+                cached = None
     if cached is None:
         with services.engine.connect() as conn:
             rows = conn.execute(select(Poll.id, Poll.version, Poll.updated_at, Poll.closes_at)
