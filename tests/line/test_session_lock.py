@@ -24,3 +24,19 @@ def test_a_lock_whose_release_failed_is_released_by_the_next_message(make_settin
         second = redis.get("lock:nairobi:+254700000001")
     assert second and second != first  # taken anew, not waited out and handled unlocked
     assert redis.get("lock:nairobi:+254700000001") is None  # and released normally
+
+
+def test_prefetched_keys_are_read_with_the_lock_and_forgotten_after(make_settings, redis):
+    from bot.line import polls, sessions  # noqa: F401  polls registers the open-polls key
+    from bot.broadcasts.polls import open_key
+    from bot.services import build_redis
+
+    client = build_redis(make_settings())
+    store = sessions.SessionStore(client, ttl=600)
+    redis.set(open_key("nairobi"), b"[[7, 1, 0.0, null]]")
+    with store.lock("nairobi", "+254700000002"):
+        assert store.read_with_lock(open_key("nairobi")) == b"[[7, 1, 0.0, null]]"
+        assert store.read_with_lock(open_key("pune")) is sessions.NOT_READ
+    assert store.read_with_lock(open_key("nairobi")) is sessions.NOT_READ
+    with store.lock("pune", "+919800000002"):  # absent in Redis: read as None, not NOT_READ
+        assert store.read_with_lock(open_key("pune")) is None
