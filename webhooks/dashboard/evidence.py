@@ -9,18 +9,17 @@ polls /evidence/packs/<id>.json (static/js/evidence.js); the PDF is kept to down
 can be made again from its filter."""
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import Blueprint, Response, abort, current_app, g, jsonify, redirect, render_template, request, url_for
-from flask_babel import force_locale, gettext as _, lazy_gettext as _l
+from flask import Blueprint, Response, abort, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from bot.desk import evidence, evidence_packs, stats
 from bot.desk.filters import place_options
 from bot.line.reports import STATUSES
 from bot.desk.filters import FilterError, check_authority
-from webhooks.dashboard import i18n
+from webhooks.dashboard.evidence_job import JOB_TIMEOUT
+from webhooks.dashboard.evidence_render import render, render_pack, stylesheets
 from webhooks.dashboard.auth import login_required
-from webhooks.dashboard.common import current_org, current_services
+from webhooks.dashboard.common import current_services
 
 bp = Blueprint("evidence", __name__)
 
@@ -47,29 +46,10 @@ def _pack():
     return evidence.build(current_services(), g.account.organization, _filters(request.args))
 
 
-def stylesheets() -> tuple:
-    return (Path(current_app.static_folder) / "css" / "evidence.css",)
-
-
-def render_pack(pack) -> str:
-    """The brief's HTML for the PDF (also for the RQ job, inside an app context with g.account set)."""
-    return _render(pack, for_pdf=True)
-
-
-def _render(pack, for_pdf: bool = False) -> str:
-    org = current_org()
-    catalog = current_services().catalog
-    with force_locale(org.default_language):  # the brief is in the organization's language
-        labels = {c: i18n.category_label(c) for c in catalog.categories()}
-        charts = pack.charts(labels)
-        return render_template("dashboard/evidence/pack.html", pack=pack, org=org, charts=charts,
-                               query=pack.filters.as_dict(), for_pdf=for_pdf)
-
-
 @bp.get("/evidence")
 @login_required
 def index():
-    return _render(_pack())
+    return render(_pack())
 
 
 @bp.get("/evidence.pdf")
@@ -113,15 +93,9 @@ def _start(filters):
     if services.queue is None or (row.reports or 0) <= evidence_packs.INLINE_MAX:
         evidence_packs.run(services, row.id, render_pack, stylesheets())
     else:
-        services.queue.enqueue("webhooks.dashboard.evidence_job.make", row.id, job_timeout=_job_timeout(),
+        services.queue.enqueue("webhooks.dashboard.evidence_job.make", row.id, job_timeout=JOB_TIMEOUT,
                                description=f"evidence pack {row.id}")
     return redirect(url_for("evidence.pack", pack_id=row.id))
-
-
-def _job_timeout() -> int:
-    from webhooks.dashboard.evidence_job import JOB_TIMEOUT
-
-    return JOB_TIMEOUT
 
 
 def _row(pack_id: int):

@@ -15,7 +15,7 @@ def make(pack_id: int, services=None) -> dict | None:
     from bot.desk import evidence_packs
     from bot.tasks import job_services
     from webhooks import create_app
-    from webhooks.dashboard import evidence as views
+    from webhooks.dashboard.evidence_render import render_pack, stylesheets
 
     with job_services(services) as built:
         row = evidence_packs.get(built, None, pack_id)
@@ -25,5 +25,5 @@ def make(pack_id: int, services=None) -> dict | None:
         with app.test_request_context():
             g.account = SimpleNamespace(organization=row.organization, language=None, email=row.created_by,
                                         is_admin=False, id=None)
-            done = evidence_packs.run(built, pack_id, views.render_pack, views.stylesheets())
+            done = evidence_packs.run(built, pack_id, render_pack, stylesheets())
         return evidence_packs.status(done) if done else None
