@@ -16,12 +16,12 @@ bp = Blueprint("reports_api", __name__, url_prefix="/api/v1/reports")
 @bp.get("")
 @token_required
 def list_reports():
+    services = current_services()
     try:
-        query = report_list.ListQuery.parse(request.args, current_services().catalog)
+        query = report_list.ListQuery.parse(request.args, services.catalog)
+        return jsonify(report_list.list_reports(services, g.organization, query))
     except FilterError as exc:
         return error(400, str(exc))
-    services = current_services()
-    return jsonify(report_list.list_reports(services, g.organization, query))
 
 
 @bp.patch("/<reference>")

@@ -63,8 +63,7 @@ class ReportFilters:
         if q and len(q) > SEARCH_MAX:
             raise FilterError(f"search for at most {SEARCH_MAX} characters")
         cluster = _number(args, "cluster", "cluster must be a cluster number from the reports page", 999_999_999)
-        authority = _number(args, "authority", "authority must be an authority number from the Authorities page",
-                            999_999_999)
+        authority = authority_of(args)
         page = _number(args, "page", "page must be a whole number from 1", PAGE_MAX) or 1
         return cls(status_of(args), category_of(args, catalog), market, date_from, date_to, q, cluster, authority,
                    page)
@@ -117,8 +116,7 @@ class ReportFilters:
         if self.cluster is not None:
             where.append(Report.cluster_id == self.cluster)
         if self.authority is not None:
-            where.append(Report.id.in_(select(Escalation.report_id).where(
-                Escalation.organization == org, Escalation.authority_id == self.authority)))
+            where.append(raised_with(org, self.authority))
         if self.q:
             pattern = _like(self.q)
             terms = [Report.description.ilike(pattern, escape="\\"), Report.reference.ilike(pattern, escape="\\"),
@@ -130,8 +128,14 @@ class ReportFilters:
         return where
 
 
-def check_authority(services, org: str, f: ReportFilters) -> None:
-    """An authority filter names one of the organization's authorities (another's answers like an unknown one)."""
+def authority_of(args: Mapping) -> int | None:
+    return _number(args, "authority", "authority must be an authority number from the Authorities page",
+                   999_999_999)
+
+
+def check_authority(services, org: str, f) -> None:
+    """An authority filter (`f.authority`, of ReportFilters or the API's ListQuery) names one of the
+    organization's authorities (another's answers like an unknown one)."""
     from bot.models import Authority
 
     if f.authority is None:
@@ -141,6 +145,12 @@ def check_authority(services, org: str, f: ReportFilters) -> None:
     if found is None:
         raise FilterError(f"there is no authority {f.authority} in your organization; authority must be an "
                           "authority number from the Authorities page")
+
+
+def raised_with(org: str, authority: int):
+    """The condition on Report: raised with this authority (bot/desk/escalations.py)."""
+    return Report.id.in_(select(Escalation.report_id).where(Escalation.organization == org,
+                                                           Escalation.authority_id == authority))
 
 
 def inbox_clauses(services, org: str, f: ReportFilters) -> list:

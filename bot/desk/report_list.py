@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import func, select
 
-from bot.desk.filters import FilterError, category_of, status_of
+from bot.desk.filters import FilterError, authority_of, category_of, check_authority, raised_with, status_of
 from bot.line.answers.places import resolve_typed
 from bot.line.reports import place_name
 from bot.models import Contact, Member, Report, ReportCluster, ReportEvent, ReportMedia
@@ -19,9 +19,9 @@ MAX_PAGE = 100_000
 
 @dataclass(frozen=True)
 class ListQuery:
-    """The API's query: status and category as the report filter checks them (bot/desk/filters.py); a
-    market by place id or name (matched like a worker's typed place, else a typed place text); reports
-    received since a moment; a page."""
+    """The API's query: status, category and authority as the report filter checks them
+    (bot/desk/filters.py); a market by place id or name (matched like a worker's typed place, else a typed
+    place text); reports received since a moment; a page."""
 
     status: str | None = None
     category: str | None = None
@@ -29,6 +29,7 @@ class ListQuery:
     since: datetime | None = None
     page: int = 1
     per_page: int = 50
+    authority: int | None = None  # reports raised with this authority (GET /api/v1/authorities)
 
     @classmethod
     def parse(cls, args: Mapping, catalog) -> ListQuery:
@@ -45,7 +46,7 @@ class ListQuery:
             raise FilterError("page and per_page must be whole numbers") from None
         if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= MAX_PER_PAGE:  # a huge page overflows OFFSET
             raise FilterError(f"page must be from 1 to {MAX_PAGE} and per_page between 1 and {MAX_PER_PAGE}")
-        return cls(status, category, args.get("market") or None, since, page, per_page)
+        return cls(status, category, args.get("market") or None, since, page, per_page, authority_of(args))
 
 
 def _since(raw: str) -> datetime:
@@ -71,6 +72,9 @@ def list_reports(services, org: str, q: ListQuery) -> dict:
                 query.where(func.lower(Report.place_text) == market.strip().lower())
     if since:
         query = query.where(Report.created_at >= since)
+    if q.authority is not None:
+        check_authority(services, org, q)  # FilterError: another organization's or an unknown one
+        query = query.where(raised_with(org, q.authority))
     with services.db() as session:
         total = session.scalar(select(func.count()).select_from(query.subquery()))
         rows = list(session.scalars(query.order_by(Report.created_at.desc(), Report.id.desc())

@@ -154,6 +154,9 @@ def test_every_operation_answers_as_described(services, client, contract):
     assert api.call("POST", "/api/v1/reports/R-0/escalations", json={"authority_id": aid, "method": "letter"}).status_code == 404
     assert api.call("GET", f"/api/v1/reports/{ref}/escalations").get_json()["escalations"][0]["method"] == "letter"
     assert api.call("GET", "/api/v1/reports/R-0/escalations").status_code == 404
+    listed = api.call("GET", "/api/v1/reports", query={"authority": str(aid)}).get_json()
+    assert [r["reference"] for r in listed["reports"]] == [ref] and listed["total"] == 1
+    assert api.call("GET", "/api/v1/reports", query={"authority": str(aid + 1000)}).status_code == 400
 
     # polls (issue 15): create, list, send, results, CSV, close
     poll = {"name": "march", "segment": {"registered": True},
