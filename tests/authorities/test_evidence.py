@@ -192,6 +192,9 @@ def test_quotes_only_with_consent_from_groups_of_k_cleaned_and_the_authority_fil
     inbox = organizer_browser.get("/reports", query_string={"authority": authority.id}).get_data(as_text=True)
     assert sorted(re.findall(r'<tr class="report-row" data-reference="(R-\d+)"', inbox)) == \
         sorted(r.reference for r in gikomba[:k])
+    # the inbox's and the data page's filter forms keep the authority chosen (a "Raised with" choice)
+    chosen = f'<option value="{authority.id}" selected>{authority.name}</option>'
+    assert chosen in inbox[inbox.index('id="filter-authority"'):] and chosen in data[data.index('id="filter-authority"'):]
     detail = organizer_browser.get(f"/authorities/{authority.id}").get_data(as_text=True)
     assert f'id="authority-reports" href="/reports?authority={authority.id}"' in detail
     packs = organizer_browser.get(re.search(r'id="authority-evidence" href="([^"]+)"', detail).group(1))

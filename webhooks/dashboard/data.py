@@ -11,7 +11,7 @@ from datetime import date
 from flask import Blueprint, Response, abort, g, jsonify, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
 
-from bot.desk import exports, stats
+from bot.desk import authorities, exports, stats
 from bot.desk.filters import FilterError, ReportFilters, check_authority
 from bot.line.reports import STATUSES
 from webhooks.dashboard.auth import admin_required, login_required
@@ -75,6 +75,7 @@ def index():
     figures = stats.figures(services, org, filters)
     return render_template("dashboard/data/index.html", figures=figures, filters=filters,
                            query=filters.as_dict(), places=_places(services, org),
+                           authorities=authorities.listing(services, org),
                            categories=services.catalog.categories(), statuses=STATUSES, formats=exports.FORMATS,
                            category_label=i18n.category_label, row_label=row_label,
                            figures_json=translated(figures.json()))

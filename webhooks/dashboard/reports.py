@@ -12,7 +12,7 @@ from flask import (Blueprint, abort, flash, g, jsonify, redirect, render_templat
                    send_file, url_for)
 from flask_babel import gettext as _
 
-from bot.desk import clusters as report_clusters, inbox as queries, report_map, report_status
+from bot.desk import authorities, clusters as report_clusters, inbox as queries, report_map, report_status
 from bot.desk.filters import FilterError, ReportFilters, check_authority, place_options
 from bot.line import reports
 from webhooks.dashboard.auth import login_required
@@ -22,12 +22,12 @@ from webhooks.dashboard.common import current_services
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 
-
-
 def _common(**extra) -> dict:
-    catalog = current_services().catalog
+    services = current_services()
+    catalog = services.catalog
     return {"statuses": reports.STATUSES, "categories": catalog.categories(),
             "places": place_options(catalog, g.account.organization),
+            "authorities": authorities.listing(services, g.account.organization),
             "category_label": i18n.category_label, "status_label": i18n.status_label, **extra}
 
 
