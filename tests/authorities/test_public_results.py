@@ -36,6 +36,7 @@ def test_the_public_page_shows_suppressed_counts_per_city_and_nothing_typed(serv
 
     page = client.get(f"/results/{ORG}")
     assert page.status_code == 200 and "Set-Cookie" not in page.headers  # no sign-in, no session
+    assert page.headers["Cache-Control"] == "public, max-age=300"  # a proxy in front may keep it
     body = html.unescape(page.get_data(as_text=True))
     assert re.search(r'id="public-total" data-count="(\d+)"', body).group(1) == str(2 * k + 3)  # not the old one
     cities = dict(re.findall(r'<section class="card city" data-city="([^"]*)">.*?data-total="([^"]*)"', body, re.S))
