@@ -34,6 +34,11 @@ if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) 
 return 0
 """
 _UNREAD = object()
+# Lock key -> our token, for locks whose release failed (Redis went away mid-message), per process (a
+# SessionStore lives for one message). A failover can carry such a lock to the new primary; the phone's
+# next message releases it first instead of waiting for it on every message until it expires.
+_UNRELEASED: dict[str, str] = {}
+_UNRELEASED_MAX = 100_000  # a long outage with many phones: past this, the rest expire in their 10 s
 NOT_READ = _UNREAD  # what read_with_lock gives for a key the lock did not read
 
 # Keys a feature reads on nearly every message, fetched in the lock's own round trip instead of one more:
@@ -57,10 +62,6 @@ class SessionStore:
         self._held: dict[str, object] = {}  # key -> raw value read under the lock
         self._pending: dict[str, dict | None] = {}  # key -> session to write on release
         self._handover: dict[str, bool] = {}  # key -> handover key present, read with the lock
-        # lock key -> our token, for locks whose release failed (Redis went away mid-message). A
-        # failover can carry such a lock to the new primary; the phone's next message releases it
-        # first instead of waiting `wait` seconds for it on every message until it expires.
-        self._unreleased: dict[str, str] = {}
         self._prefetched: dict[str, object] = {}  # key -> value read with the lock (PREFETCH)
 
     def get(self, org: str, phone: str) -> dict | None:
@@ -133,7 +134,7 @@ class SessionStore:
             deadline = time.monotonic() + wait
             while True:
                 pipe = self.redis.pipeline(transaction=False)
-                stale = self._unreleased.get(lock_key)
+                stale = _UNRELEASED.get(lock_key)
                 if stale:
                     pipe.eval(_RELEASE, 1, lock_key, stale)
                 pipe.set(lock_key, token, nx=True, px=int(timeout * 1000))
@@ -146,7 +147,7 @@ class SessionStore:
                 acquired, raw, handed_over = results[:3]
                 self._prefetched.update(zip(extra, results[3:]))
                 if stale:
-                    self._unreleased.pop(lock_key, None)
+                    _UNRELEASED.pop(lock_key, None)
                 if acquired or time.monotonic() > deadline:
                     break
                 time.sleep(0.01)
@@ -170,8 +171,8 @@ class SessionStore:
                     pipe.eval(_RELEASE, 1, lock_key, token)
                 pipe.execute()
             except REDIS_ERRORS as exc:
-                if acquired:
-                    self._unreleased[lock_key] = token
+                if acquired and len(_UNRELEASED) < _UNRELEASED_MAX:
+                    _UNRELEASED[lock_key] = token
                 log.warning("session write/unlock failed: %s", exc)
 
 

@@ -11,8 +11,8 @@ from bot.line.sessions import SessionStore
 def test_a_lock_whose_release_failed_is_released_by_the_next_message(make_settings, redis):
     from bot.services import build_redis
 
-    store = SessionStore(build_redis(make_settings()), ttl=600)  # the app's client: 0.5 s timeouts
-    with store.lock("nairobi", "+254700000001"):
+    client = build_redis(make_settings())  # the app's client: 0.5 s timeouts
+    with SessionStore(client, ttl=600).lock("nairobi", "+254700000001"):  # one store per message, as the engine
         first = redis.get("lock:nairobi:+254700000001")
         assert first
         # Writes stall for longer than the client's timeout: the release cannot reach Redis.
@@ -20,7 +20,7 @@ def test_a_lock_whose_release_failed_is_released_by_the_next_message(make_settin
     time.sleep(1.6)
     assert redis.get("lock:nairobi:+254700000001") == first, "the release went through after all"
 
-    with store.lock("nairobi", "+254700000001", wait=3):
+    with SessionStore(client, ttl=600).lock("nairobi", "+254700000001", wait=3):
         second = redis.get("lock:nairobi:+254700000001")
     assert second and second != first  # taken anew, not waited out and handled unlocked
     assert redis.get("lock:nairobi:+254700000001") is None  # and released normally
