@@ -42,10 +42,7 @@ def index():
 @bp.get("/<int:poll_id>")
 @login_required
 def detail(poll_id: int):
-    try:
-        result = polls.results(current_services(), poll_id, g.account.organization)
-    except broadcasts.NotFound:
-        abort(404)
+    result = _results(poll_id)
     lang = current_org().default_language
     label, group_name = (lambda q, o: option_label(q, o, lang)), (lambda n, k: breakdown_group(n, k, lang))
     return render_template("dashboard/polls/detail.html", r=result, states=STATES, breakdowns=BREAKDOWNS,
@@ -54,28 +51,31 @@ def detail(poll_id: int):
                            question_text=lambda q: q["texts"].get(lang) or next(iter(q["texts"].values())))
 
 
+def _results(poll_id: int) -> dict:
+    """The organization's poll's results, or a 404 (another organization's poll is not found either)."""
+    try:
+        return polls.results(current_services(), poll_id, g.account.organization)
+    except broadcasts.NotFound:
+        abort(404)
+
+
+def _download(poll_id: int, body: bytes | str, mimetype: str, extension: str) -> Response:
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f"attachment; filename=poll-{poll_id}.{extension}"})
+
+
 @bp.get("/<int:poll_id>/results.csv")
 @login_required
 def results_csv(poll_id: int):
-    services = current_services()
-    try:
-        result = polls.results(services, poll_id, g.account.organization)
-    except broadcasts.NotFound:
-        abort(404)
-    return Response(csv_text(result, services.settings.suppress_below), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename=poll-{poll_id}.csv"})
+    k = current_services().settings.suppress_below
+    return _download(poll_id, csv_text(_results(poll_id), k), "text/csv", "csv")
 
 
 @bp.get("/<int:poll_id>/results.xlsx")
 @login_required
 def results_xlsx(poll_id: int):
-    services = current_services()
-    try:
-        result = polls.results(services, poll_id, g.account.organization)
-    except broadcasts.NotFound:
-        abort(404)
-    return Response(xlsx_bytes(result, services.settings.suppress_below), mimetype=XLSX,
-                    headers={"Content-Disposition": f"attachment; filename=poll-{poll_id}.xlsx"})
+    k = current_services().settings.suppress_below
+    return _download(poll_id, xlsx_bytes(_results(poll_id), k), XLSX, "xlsx")
 
 
 @bp.post("/<int:poll_id>/public")
