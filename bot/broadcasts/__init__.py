@@ -5,11 +5,11 @@
                            {"en": "Gikomba is closed on Monday.", "sw": "Gikomba imefungwa Jumatatu."},
                            created_by="+254711000900")
     preview(services, bid)          # recipients per channel/language/mode, skipped with reasons, SMS segments
-    send_broadcast(services, bid)   # recipient rows (one INSERT ... SELECT) + RQ drain jobs on "broadcasts"
+    send_broadcast(services, bid)   # first chunk of recipient rows + RQ drain jobs on "broadcasts"
 
 Modules: validate (the one validator of a draft, for the pages, the API, the CLI and the service), errors,
-audience (segment -> SELECT), service (life cycle, progress), sending (the RQ drain job: claim, send,
-write back), job (Job, Row, Outcome, the message of one row), writeback (claim and write back in the
+audience (segment -> SELECT), chunks (recipient rows, made a chunk of the audience at a time), service
+(life cycle, progress), sending (the RQ drain job: make the next chunk, claim, send, write back), job (Job, Row, Outcome, the message of one row), writeback (claim and write back in the
 database), reconcile (rows in doubt against the provider's list), process (heartbeat, thread pool),
 ratelimit (Redis token bucket, Lua), status (delivery callbacks), sweeper, config, announce, once.
 Workers: `python -m bot.cli broadcast worker` (worker.py: an RQ SimpleWorker on the broadcasts queue that

@@ -29,6 +29,7 @@ from concurrent.futures import FIRST_COMPLETED, wait
 
 from sqlalchemy import func, select, update
 
+from bot.broadcasts import chunks
 from bot.broadcasts.audience import WINDOW
 from bot.broadcasts.config import config_for
 from bot.broadcasts.drainers import enqueue_drainers
@@ -134,8 +135,13 @@ def drain(broadcast_id: int, *, services=None, budget=_DEFAULT) -> dict:
             job.limiter = LOCAL_LIMITER
         batch = max(1, min(200, int(b.rate * cfg.batch_seconds)))
         rows = claim(services, broadcast_id, batch, proc.worker_id) if proc.fresh() else []
+        # The queued rows run short: make the audience's next chunk (None: all made, as before).
+        more = (len(rows) < batch and proc.fresh() and not b.audience_complete
+                and chunks.make_next(services, b) is not None)
         if rows:
             sent += _process(job, rows)
+        elif more:
+            pass  # claim the new chunk's rows
         elif reconcile(services, broadcast_id, worker_id=proc.worker_id)["found"] == 0 and not _open(services, b):
             _finish(services, broadcast_id)
             return {"broadcast": broadcast_id, "sent": sent, "stopped": "done"}

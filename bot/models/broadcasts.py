@@ -45,6 +45,15 @@ class Broadcast(Base):
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Recipient rows are made in chunks of contact ids (bot/broadcasts/chunks.py): at send, the audience's
+    # size and its last contact id; audience_through is how far rows exist. NULL: made all at once.
+    audience_size: Mapped[int | None] = mapped_column(Integer)
+    audience_last_id: Mapped[int | None] = mapped_column(BigInteger)
+    audience_through: Mapped[int | None] = mapped_column(BigInteger)
+
+    @property
+    def audience_complete(self) -> bool:
+        return self.audience_through is None or self.audience_through >= (self.audience_last_id or 0)
 
 
 class BroadcastRecipient(Base):
