@@ -4,9 +4,9 @@ row carrying who made it and how; a requested broadcast is recorded as a pending
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 
 from bot.db import autocommit
 from bot.models import MARKET_STATES, MarketStatus, PendingBroadcast, ReliefDistribution, utcnow
@@ -168,23 +168,25 @@ def announce_relief(services, organization: str, *, venue: str, starts_at: datet
         return distribution_view(row), pending
 
 
+_D = ReliefDistribution
+# Built once, with parameters: menu 1 asks this on every visit, and building the statement (and its
+# cache key) per call cost more than running it (bench/profile_inbound.py). Columns, not ORM objects:
+# the identity map cost more than the query.
+_UPCOMING = (
+    select(_D.id, _D.organization, _D.place_id, _D.venue, _D.starts_at, _D.ends_at, _D.recipients,
+           _D.programme_id, _D.changed_by, _D.source, _D.created_at)
+    .where(_D.organization == bindparam("org"), _D.cancelled_at.is_(None),
+           or_(_D.ends_at > bindparam("at", type_=_D.ends_at.type),
+               and_(_D.ends_at.is_(None), _D.starts_at > bindparam("day_ago", type_=_D.starts_at.type))))
+    .order_by(_D.starts_at, _D.id)
+)
+
+
 def upcoming_relief(services, organization: str, at: datetime | None = None) -> list[DistributionView]:
     """Distributions not over yet (a distribution without an end lasts its starting day: 24 h)."""
-    from datetime import timedelta
-
     at = at or utcnow()
-    d = ReliefDistribution
-    # Columns, not ORM objects: menu 1 asks this on every visit, and the identity map cost more than the query.
     with (autocommit(services.engine) or services.engine).connect() as conn:  # one read: no BEGIN/COMMIT
-        rows = conn.execute(
-            select(d.id, d.organization, d.place_id, d.venue, d.starts_at, d.ends_at, d.recipients,
-                   d.programme_id, d.changed_by, d.source, d.created_at)
-            .where(ReliefDistribution.organization == organization, ReliefDistribution.cancelled_at.is_(None),
-                   or_(ReliefDistribution.ends_at > at,
-                       and_(ReliefDistribution.ends_at.is_(None),
-                            ReliefDistribution.starts_at > at - timedelta(hours=24))))
-            .order_by(ReliefDistribution.starts_at, ReliefDistribution.id)
-        ).all()
+        rows = conn.execute(_UPCOMING, {"org": organization, "at": at, "day_ago": at - timedelta(hours=24)}).all()
     return [DistributionView(*row) for row in rows]
 
 
