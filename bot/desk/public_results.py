@@ -1,5 +1,5 @@
 """The public results page's figures: for an organization that publishes them (org.yaml `public_results:
-true`), how many reports came in over the last 12 months, per city, by category and by status.
+true`), how many reports came in over the last 3, 6 or 12 months, per city, by category and by status.
 
 Anyone can read it (journalists, the organization's own site), so it holds counts only: no report text,
 no reference, no place finer than a city, no day, no number. Every count goes through suppression
@@ -19,7 +19,8 @@ from bot.line import reports
 from bot.line.answers import dates
 from bot.models import Report
 
-DAYS = 365
+PERIODS = {3: 91, 6: 182, 12: 365}  # months a reader can choose -> days counted back from today
+DEFAULT_MONTHS = 12
 NO_CITY = ""  # reports whose place was not recognised: no city to put them in
 
 
@@ -36,6 +37,7 @@ class Summary:
     organization: str
     date_from: date
     date_to: date
+    months: int
     total: int | str
     cities: list[City]
     suppressed_below: int
@@ -46,12 +48,13 @@ def enabled(catalog, org: str) -> bool:
     return bool(found and found.public_results)
 
 
-def summary(services, org: str, today: date | None = None) -> Summary:
+def summary(services, org: str, today: date | None = None, months: int = DEFAULT_MONTHS) -> Summary:
+    """The figures for the last `months` (one of PERIODS) up to today, in the organization's days."""
     catalog = services.catalog
     k = services.settings.suppress_below
     tz = dates.org_zone(catalog, org)
     today = today or dates.local_today(catalog.organizations.get(org))
-    date_from = today - timedelta(days=DAYS - 1)
+    date_from = today - timedelta(days=PERIODS[months] - 1)
     city_of = {p.id: p.city for p in catalog.places(org)}
     with services.db() as session:
         rows = session.execute(
@@ -77,7 +80,7 @@ def summary(services, org: str, today: date | None = None) -> Summary:
         statuses = [s for s in reports.STATUSES if by_status.get(s)]
         cities.append(City(name, suppression.show(total, k, hidden), _line(keys, by_cat, k),
                            _line(statuses, by_status, k)))
-    return Summary(org, date_from, today, suppression.show(sum(totals), k), cities, k)
+    return Summary(org, date_from, today, months, suppression.show(sum(totals), k), cities, k)
 
 
 def _line(keys: list[str], counts: dict, k: int) -> list:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 
 from bot.line.reports import create_report
 from bot.models import utcnow
@@ -55,3 +56,30 @@ def test_off_or_unknown_organizations_are_not_found(services, client):
     assert services.catalog.organizations["dakar-vendors"].public_results is False  # off unless org.yaml says so
     assert client.get("/results/dakar-vendors").status_code == 404
     assert client.get("/results/no-such-org").status_code == 404
+
+
+def test_a_reader_chooses_three_six_or_twelve_months(services, client):
+    k = services.settings.suppress_below
+    now = utcnow()
+    for days_ago, n in ((10, k), (120, k + 1), (300, k + 2)):  # in 3 months; in 6; in 12 only
+        for _ in range(n):
+            create_report(services, ORG, contact_id=None, channel="sms", language="en", category="confiscation",
+                          description=None, place={"place_id": "nbo.gikomba"}, occurred_on=None,
+                          occurred_text=None, anonymous=False, now=now - timedelta(days=days_ago))
+
+    def total(query: str) -> str:
+        page = client.get(f"/results/{ORG}{query}")
+        assert page.status_code == 200
+        body = page.get_data(as_text=True)
+        chosen = re.findall(r'data-months="(\d+)">', body.split('aria-current="page"')[1][:40])
+        links = re.findall(r'href="(/results/[^"]+)"[^>]*data-months="(\d+)"', html.unescape(body))
+        assert [m for _, m in links] == ["3", "6", "12"] and all(f"months={m}" in href for href, m in links)
+        return re.search(r'id="public-total" data-count="(\d+)"', body).group(1), chosen
+
+    assert total("") == (str(3 * k + 3), ["12"])  # a year by default
+    assert total("?months=12") == (str(3 * k + 3), ["12"])
+    assert total("?months=6") == (str(2 * k + 1), ["6"])
+    assert total("?months=3") == (str(k), ["3"])
+    for wrong in ("?months=5", "?months=abc", "?months=-3", "?months=١٢"):  # Arabic-Indic 12: isdigit, not ours
+        assert client.get(f"/results/{ORG}{wrong}").status_code == 404, wrong
+    assert client.get(f"/results/{ORG}?months=%00").status_code == 400  # the app-wide guard on NUL

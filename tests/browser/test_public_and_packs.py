@@ -1,4 +1,4 @@
-"""The public results page (no sign-in) at 360 and 1280 px, and an evidence pack made by the real RQ worker
+"""The public results page (no sign-in) at 360 and 1280 px, its period links, and an evidence pack made by the real RQ worker
 (the live fixture's `rq worker`) while its page polls, on a 360 px phone: no sideways scroll, no script errors (the strict CSP refuses
 inline scripts), screenshots in artifacts/screenshots/."""
 from __future__ import annotations
@@ -26,6 +26,12 @@ def test_public_results_and_an_evidence_pack_made_in_the_background(live, make_p
         p.page.wait_for_selector("#public-total")
         assert p.page.evaluate(NARROW), f"/results scrolls sideways at {width} px"
         p.shot("results")
+        with p.page.expect_navigation():  # a reader picks a shorter period
+            p.page.click(".public-periods a[data-months='3']")
+        assert p.page.locator(".public-periods a[aria-current=page]").get_attribute("data-months") == "3"
+        box = p.page.locator(".public-periods a[data-months='3']").bounding_box()
+        assert box["height"] >= 44, box  # a finger can hit it
+        assert p.page.evaluate(NARROW), f"/results?months=3 scrolls sideways at {width} px"
         assert not p.errors, p.errors
 
     monkeypatch.setattr(evidence_packs, "INLINE_MAX", 0)  # every pack goes to the worker
