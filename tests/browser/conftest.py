@@ -35,6 +35,34 @@ CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.whic
 pytestmark = pytest.mark.browser
 
 
+class InFlight:
+    """The app, counting the requests being answered, so the fixture can wait for them before closing the
+    services: a page's script may still be polling when the test ends, and an engine disposed while a
+    request holds one of its connections leaves that connection open until the garbage collector finds
+    it, as a ResourceWarning in whichever later test is running then."""
+
+    def __init__(self, app):
+        self.app, self.busy, self.idle = app, 0, threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.idle:
+            self.busy += 1
+        try:
+            body = self.app(environ, start_response)
+            try:
+                return [b"".join(body)]  # answered (and its teardown run, by close) inside the count
+            finally:
+                getattr(body, "close", lambda: None)()
+        finally:
+            with self.idle:
+                self.busy -= 1
+                self.idle.notify_all()
+
+    def wait(self, timeout: float) -> bool:
+        with self.idle:
+            return self.idle.wait_for(lambda: self.busy == 0, timeout)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -75,7 +103,8 @@ def live(make_settings, db, redis, tmp_var):
         sync_organizations(services)
         from webhooks import create_app
 
-        server = make_server("127.0.0.1", port, create_app(services=services), threaded=True)
+        app = InFlight(create_app(services=services))
+        server = make_server("127.0.0.1", port, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         env = _env(settings)
@@ -105,6 +134,8 @@ def live(make_settings, db, redis, tmp_var):
                 except subprocess.TimeoutExpired:
                     worker.kill()
             server.shutdown()
+            server.server_close()
+            assert app.wait(10), "requests still being answered 10 s after the test"
             services.close()
 
 
