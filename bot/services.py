@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 
 import redis as redis_lib
@@ -15,6 +16,7 @@ from bot.settings import Settings
 from content import Catalog, load_catalog
 
 log = logging.getLogger(__name__)
+CLOSE_WAIT = 5.0  # seconds close() waits for connections other threads still hold
 
 
 @dataclass
@@ -38,6 +40,15 @@ class Services:
             done.pop(next(iter(done)))
 
     def close(self) -> None:
+        # A connection still checked out (a request or job finishing in another thread) would go back
+        # to a disposed pool and stay open until the garbage collector found it: wait for it a moment.
+        checked_out = getattr(self.engine.pool, "checkedout", None)
+        if checked_out is not None and checked_out():
+            deadline = time.monotonic() + CLOSE_WAIT
+            while checked_out() and time.monotonic() < deadline:
+                time.sleep(0.02)
+            if checked_out():
+                log.warning("closing with %d database connection(s) still in use", checked_out())
         self.engine.dispose()
         self.sender.close()
         if self.redis is not None:
