@@ -5,8 +5,10 @@ A quote leaves the organization, so it is treated like a figure that does (bot/d
 taken only from a group of at least K reports of the pack's filter sharing its category and place (the
 pack shows the quote under that category and place and nothing narrower: no date, no reference), and
 its text is cleaned before anyone sees it. Phone numbers, e-mail addresses and links become "[…]"; the
-reporter's own name (as a member, as a WhatsApp profile) and any capitalised word in mid-sentence that is
-not one of the organization's place names become "[name]" (a name the line never heard of is still a name);
+reporter's own name (as a member, as a WhatsApp profile), any capitalised word in mid-sentence that is
+not one of the organization's place names, and any word beside a title (content/name_titles.yaml: "shri",
+"bwana", "ji", "दीदी", for Devanagari and lower-case typing) become "[name]" (a name the line never heard
+of is still a name);
 then it is cut to QUOTE_MAX characters at a word. Nothing here imports Flask."""
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, select
 
 from bot.models import Contact, Member, Report
+from content import name_titles
 
 QUOTES_MAX = 5
 QUOTE_MAX = 160
@@ -26,7 +29,12 @@ NAME, OTHER = "[name]", "[…]"
 _PHONE = re.compile(r"(?<![\w])\+?\d[\d\s().\-/]{5,}\d")
 _EMAIL = re.compile(r"\S+@\S+\.\S+")
 _LINK = re.compile(r"(?:https?://|www\.)\S+", re.I)
-_WORD = re.compile(r"\w[\w'’-]*", re.U)
+# A word: Python's \w leaves out Devanagari's vowel signs and virama (and Latin combining accents), which
+# would cut "रमेश" in pieces.
+_MARKS = "\u0300-\u036f\u0900-\u097f"
+_WORD = re.compile(rf"[\w{_MARKS}][\w{_MARKS}'’-]*", re.U)
+_DEVANAGARI = re.compile("[\u0900-\u097f]")
+_BETWEEN_TITLE = re.compile(r"\.?\s+$")  # "Dr. Kamau", "shri Ramesh": a title, then (a dot and) space
 _SENTENCE_END = re.compile(r"[.!?:;\n]\s*$")
 
 
@@ -79,6 +87,7 @@ def clean(text: str, *, names=(), keep: frozenset[str] = frozenset()) -> str:
             if len(part) >= 2:
                 text = re.sub(rf"(?<!\w){re.escape(part)}(?!\w)", NAME, text, flags=re.I)
     text = _capitalised_names(text, keep)
+    text = _titled_names(text, keep, name_titles.load())
     text = re.sub(rf"{re.escape(NAME)}(?:\s+{re.escape(NAME)})+", NAME, text)
     return _shorten(text, QUOTE_MAX)
 
@@ -93,6 +102,39 @@ def _capitalised_names(text: str, keep: frozenset[str]) -> str:
         if word[:1].isupper() and not starts_sentence and word.casefold() not in keep and word != "I":
             out.append(text[last:m.start()] + NAME)
             last = m.end()
+    return "".join(out) + text[last:]
+
+
+def _titled_names(text: str, keep: frozenset[str], titles) -> str:
+    """A word right after a title ("shri", "bwana", "Dr.") or right before one ("ji", "दीदी") is taken for
+    a name, capital or not: Devanagari has none, and workers often type in lower case."""
+    words = list(_WORD.finditer(text))
+    names = set()
+    for i, m in enumerate(words):
+        word = m.group(0).casefold()
+        if word in keep or word in titles.before or word in titles.after or word in titles.not_names \
+                or text[m.start() - 1:m.start()] == "[":
+            continue
+        prev = words[i - 1] if i else None
+        after_title = prev is not None and prev.group(0).casefold() in titles.before and \
+            _BETWEEN_TITLE.match(text[prev.end():m.start()])
+        nxt = words[i + 1] if i + 1 < len(words) else None
+        before_title = nxt is not None and nxt.group(0).casefold() in titles.after and \
+            not text[m.end():nxt.start()].strip()
+        if after_title or before_title:
+            names.add(i)
+            # A second word of the name, away from the title: in Devanagari or capitalised, not a postposition.
+            j = i + 1 if after_title else i - 1
+            if 0 <= j < len(words) and not text[min(m.end(), words[j].end()):max(m.start(), words[j].start())].strip():
+                other = words[j].group(0)
+                if (_DEVANAGARI.match(other) or other[:1].isupper()) and other.casefold() not in titles.not_names \
+                        and other.casefold() not in keep and other.casefold() not in titles.before | titles.after:
+                    names.add(j)
+    out, last = [], 0
+    for i in sorted(names):
+        m = words[i]
+        out.append(text[last:m.start()] + NAME)
+        last = m.end()
     return "".join(out) + text[last:]
 
 
