@@ -132,7 +132,7 @@ def send_broadcast(services, broadcast_id: int, organization: str | None = None,
                             .values(state="draft", started_at=None, audience_size=None, audience_last_id=None,
                                     audience_through=None))
         raise
-    if min(count, chunks.CHUNK) >= ANALYZE_AFTER:
+    if min(count, chunks.CHUNK) >= ANALYZE_AFTER:  # the rows the first chunk made
         analyze(services)
     wake(services, broadcast_id, inline=inline)
     return {"id": broadcast_id, "recipients": count}
