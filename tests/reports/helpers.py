@@ -13,3 +13,10 @@ def rows(services, model, *where):
 
 def text(services, key, lang, channel="sms", org="nairobi-vendors", **vars):
     return services.catalog.text(org, key, lang, channel, **vars)
+
+
+def local_today(services, org="nairobi-vendors"):
+    """The organization's today: "yesterday" in Pune after 18:30 UTC is the machine's today."""
+    from bot.line.answers.dates import local_today as today_in
+
+    return today_in(services.catalog.organizations[org])

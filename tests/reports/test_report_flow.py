@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from bot.models import Member, Report, ReportCluster, ReportMedia
 from nlu.dates import incident_day as parse_when  # the report form's reading of "when"
-from tests.reports.helpers import DAKAR, MONTEVIDEO, PUNE, rows, text
+from tests.reports.helpers import DAKAR, MONTEVIDEO, PUNE, local_today, rows, text
 
 
 def test_menu_4_walks_the_whole_form_on_sms(services, phone):
@@ -24,7 +24,7 @@ def test_menu_4_walks_the_whole_form_on_sms(services, phone):
     assert report.reference.startswith("R-") and len(report.reference) == 6
     assert (report.category, report.place_id, report.anonymous, report.channel, report.status, report.quote_consent) == (
         "confiscation", "nbo.gikomba", False, "sms", "new", True)
-    assert report.occurred_on == date.today() - timedelta(days=1) and report.occurred_text == "yesterday"
+    assert report.occurred_on == local_today(services) - timedelta(days=1) and report.occurred_text == "yesterday"
     assert report.description == "County askaris took my sukuma and my cart"
 
 
@@ -39,7 +39,7 @@ def test_free_text_report_is_prefilled_by_the_nlu_in_swahili(services, phone):
     [report] = rows(services, Report)
     assert done == text(services, "report.received", "sw", ref=report.reference)
     assert (report.category, report.place_id, report.occurred_on, report.anonymous, report.language) == (
-        "confiscation", "nbo.gikomba", date.today(), True, "sw")
+        "confiscation", "nbo.gikomba", local_today(services), True, "sw")
 
 
 def test_newcomer_registers_and_reports_a_confiscation_in_swahili(services, phone):
@@ -106,7 +106,7 @@ def test_whatsapp_location_pin_and_hindi_kal_means_yesterday(services, phone):
     assert worker.send("haan").startswith("शिकायत *R-")
     [report] = rows(services, Report)
     assert (report.place_id, report.address, report.occurred_on, report.channel) == (
-        place.id, "Near the gate", date.today() - timedelta(days=1), "whatsapp")
+        place.id, "Near the gate", local_today(services, "pune-wastepickers") - timedelta(days=1), "whatsapp")
     assert report.latitude and report.longitude
 
 
@@ -116,7 +116,7 @@ def test_french_report_in_dakar_with_a_date(services, phone):
     worker.send("1")
     worker.send("La mairie nous a déguerpis de la rue")
     worker.send("Sandaga")
-    day = date.today() - timedelta(days=3)
+    day = local_today(services, "dakar-vendors") - timedelta(days=3)
     assert worker.send(day.strftime("%d/%m")) == text(services, "report.anonymous", "fr", org="dakar-vendors")
     worker.send("oui")
     worker.send("non")
