@@ -1,11 +1,11 @@
 """A broadcast's recipient rows, made in chunks of its audience (by contact id) rather than in one
-INSERT ... SELECT of the whole audience. At send: the audience is counted, its last contact id kept and
-the first chunk made, so a send to 1,000,000 members returns in seconds (bench/broadcast_million.py);
-the drainers make the next chunk when the queued rows run out. A chunk is claimed by moving
-audience_through forward in the transaction that inserts its rows: a second drainer's UPDATE waits for
-the first to commit, then finds audience_through moved and makes nothing, so no chunk is made twice (the
-(broadcast, contact) unique key stands behind it). The audience rules apply when a chunk is made: a
-member who opted out after the send is not written to."""
+INSERT ... SELECT of the whole audience. At send: the organization's last contact id is kept, the first
+chunk made and the rest of the audience counted, so a send to 1,000,000 members returns in seconds
+(bench/broadcast_million.py); the drainers make the next chunk when the queued rows run out. A chunk is
+claimed by moving audience_through forward in the transaction that inserts its rows: a second drainer's
+UPDATE waits for the first to commit, then finds audience_through moved and makes nothing, so no chunk
+is made twice (the (broadcast, contact) unique key stands behind it). The audience rules apply when a
+chunk is made: a member who opted out after the send is not written to."""
 from __future__ import annotations
 
 from sqlalchemy import func, insert, literal, select, update
@@ -25,16 +25,24 @@ def _audience(services, b: Broadcast):
 
 
 def start(services, b: Broadcast) -> int:
-    """At send (the broadcast is 'sending'): count the audience, keep its last contact id, make the first
-    chunk. Returns the audience's size (skipped recipients included, as in the rows)."""
-    sub = _audience(services, b).subquery()
+    """At send (the broadcast is 'sending'): keep the organization's last contact id, make the first chunk,
+    and count the rest of the audience when the first chunk did not hold it all (a small audience is read
+    once, as when every row was made at send). Returns the audience's size (skipped recipients included,
+    as in the rows)."""
     with services.engine.connect() as conn:
-        size, last = conn.execute(select(func.count(), func.max(sub.c.contact_id))).one()
+        last = conn.execute(select(func.max(Contact.id)).where(Contact.organization == b.organization)).scalar()
     with services.engine.begin() as conn:
         conn.execute(update(Broadcast).where(Broadcast.id == b.id)
-                     .values(audience_size=size, audience_last_id=last or 0, audience_through=0))
-    b.audience_size, b.audience_last_id, b.audience_through = size, last or 0, 0
-    make_next(services, b)
+                     .values(audience_last_id=last or 0, audience_through=0))
+    b.audience_last_id, b.audience_through = last or 0, 0
+    size = make_next(services, b) or 0
+    if not b.audience_complete:
+        rest = _audience(services, b).where(Contact.id > b.audience_through).subquery()
+        with services.engine.connect() as conn:
+            size += conn.execute(select(func.count()).select_from(rest)).scalar()
+    with services.engine.begin() as conn:
+        conn.execute(update(Broadcast).where(Broadcast.id == b.id).values(audience_size=size))
+    b.audience_size = size
     return size
 
 

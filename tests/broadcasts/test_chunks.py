@@ -5,10 +5,11 @@ yet (waiting while sending, cancelled with the broadcast)."""
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from bot.broadcasts import cancel, chunks, create_broadcast, progress, send_broadcast
 from bot.broadcasts.job import load_broadcast
@@ -98,3 +99,36 @@ def test_cancel_counts_the_rows_never_made_as_cancelled(bservices, people, stand
     with bservices.engine.connect() as conn:
         assert conn.execute(select(Broadcast.audience_through).where(Broadcast.id == bid)).scalar() < \
             conn.execute(select(Broadcast.audience_last_id).where(Broadcast.id == bid)).scalar()
+
+
+def _stats(services, table: str):
+    with services.engine.connect() as conn:
+        return conn.execute(text("SELECT n_mod_since_analyze, coalesce(last_analyze, last_autoanalyze)"
+                                 " FROM pg_stat_user_tables WHERE relname = :t"), {"t": table}).one()
+
+
+def _until(check, seconds: float = 5.0):
+    deadline = time.monotonic() + seconds
+    while not (found := check()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return found
+
+
+def test_send_analyzes_the_audience_tables_when_members_were_just_imported(bservices, people):
+    """Stale statistics made the planner join every contact with every member (bench/polls.py: 6.3 s
+    for 5,000): the send analyzes tables changed by more than a tenth since their last ANALYZE."""
+    with bservices.engine.connect() as conn:
+        conn.execute(text("ANALYZE contacts"))
+        conn.execute(text("SELECT pg_stat_force_next_flush()"))
+    before = _until(lambda: _stats(bservices, "contacts")[1])
+    assert before is not None
+    with bservices.engine.begin() as conn:  # an import: many contacts at once
+        conn.execute(text(
+            "INSERT INTO contacts (organization, phone, opted_out, created_at, updated_at)"
+            " SELECT 'nairobi-vendors', '+2547330' || lpad(g::text, 5, '0'), false, now(), now()"
+            " FROM generate_series(1, 400) g"))
+        conn.execute(text("SELECT pg_stat_force_next_flush()"))  # the counters reach the view at commit
+    assert _until(lambda: _stats(bservices, "contacts")[0] >= 400), "the insert never reached the statistics"
+    bid = create_broadcast(bservices, "nairobi-vendors", {}, TEXTS)
+    assert send_broadcast(bservices, bid)["recipients"] == 400
+    assert _until(lambda: (_stats(bservices, "contacts")[1] or before) > before), "contacts was not analyzed"
