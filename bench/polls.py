@@ -7,8 +7,9 @@ Starts its own throwaway PostgreSQL and Redis (bench/_common.Stack), then, in th
 services the app builds:
 1. members: N contacts with a member row each (one INSERT ... SELECT from generate_series), a third of
    them on WhatsApp inside the 24 h window;
-2. enqueue: create a two-question poll and send it (the broadcast's recipient rows, one INSERT ... SELECT,
-   and the RQ drain jobs; nobody drains them here: the rows are then marked sent, as a worker would);
+2. enqueue: create a two-question poll and send it (the audience counted, the first chunk of recipient
+   rows and the RQ drain jobs; nobody drains them here: the other chunks are made as drainers make them,
+   then every row is marked sent, as a worker would);
 3. ingest: alternating phases of the same size through bot.line.engine.receive (store, answer, record),
    menu traffic ("hi", "1", "menu") from contacts outside the poll, then poll answers (digits, words,
    typos) from members, each answering both questions. Goal: answers/s >= 0.8 x menu messages/s in the same run;
@@ -112,6 +113,12 @@ def main() -> None:
         t0 = time.perf_counter()
         sent = polls.send_poll(services, pid)
         enqueue_s = time.perf_counter() - t0
+        from bot.broadcasts import chunks
+        from bot.broadcasts.job import load_broadcast
+
+        b = load_broadcast(services, sent["broadcast_id"])
+        while chunks.make_next(services, b) is not None:  # what the drainers would make while sending
+            pass
         stack.rows(f"UPDATE broadcast_recipients SET state = 'sent', sent_at = now() - interval '1 minute' "
                    f"WHERE broadcast_id = {sent['broadcast_id']} AND state = 'queued' RETURNING 1")
         log(f"sent to {sent['recipients']} recipients: enqueued in {enqueue_s * 1000:.0f} ms")
