@@ -1,7 +1,8 @@
 """GET /results/<organization>: the public results page, no sign-in. Only for an organization whose
 org.yaml says `public_results: true`; any other (or unknown) organization is a 404, the same answer, so
-the page does not tell who uses the line. `?months=3|6|12` chooses the period (12 by default). The figures (bot/desk/public_results.py) are anonymised and
-suppressed; the page is in the organization's first language."""
+the page does not tell who uses the line. `?months=3|6|12` chooses the period (12 by default). The
+figures (bot/desk/public_results.py) are anonymised and suppressed; the page is in the organization's
+first language."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request

@@ -109,11 +109,11 @@ def _titled_names(text: str, keep: frozenset[str], titles) -> str:
     """A word right after a title ("shri", "bwana", "Dr.") or right before one ("ji", "दीदी") is taken for
     a name, capital or not: Devanagari has none, and workers often type in lower case."""
     words = list(_WORD.finditer(text))
+    titled = titles.before | titles.after
     names = set()
     for i, m in enumerate(words):
         word = m.group(0).casefold()
-        if word in keep or word in titles.before or word in titles.after or word in titles.not_names \
-                or text[m.start() - 1:m.start()] == "[":
+        if word in keep or word in titled or word in titles.not_names or text[m.start() - 1:m.start()] == "[":
             continue
         prev = words[i - 1] if i else None
         after_title = prev is not None and prev.group(0).casefold() in titles.before and \
@@ -125,11 +125,13 @@ def _titled_names(text: str, keep: frozenset[str], titles) -> str:
             names.add(i)
             # A second word of the name, away from the title: in Devanagari or capitalised, not a postposition.
             j = i + 1 if after_title else i - 1
-            if 0 <= j < len(words) and not text[min(m.end(), words[j].end()):max(m.start(), words[j].start())].strip():
-                other = words[j].group(0)
-                if (_DEVANAGARI.match(other) or other[:1].isupper()) and other.casefold() not in titles.not_names \
-                        and other.casefold() not in keep and other.casefold() not in titles.before | titles.after:
-                    names.add(j)
+            if not 0 <= j < len(words):
+                continue
+            near, other = words[j], words[j].group(0)
+            adjacent = not text[min(m.end(), near.end()):max(m.start(), near.start())].strip()
+            looks_like_name = bool(_DEVANAGARI.match(other)) or other[:1].isupper()
+            if adjacent and looks_like_name and other.casefold() not in titles.not_names | keep | titled:
+                names.add(j)
     out, last = [], 0
     for i in sorted(names):
         m = words[i]
