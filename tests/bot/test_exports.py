@@ -75,6 +75,8 @@ def test_anonymised_exports_parse_and_hold_nothing_personal(services, seeded, fm
     body = unpacked(export_reports(services, NAIROBI, fmt, ALL))
     for secret in seeded.phones + [p[1:] for p in seeded.phones] + [p[4:] for p in seeded.phones] \
             + seeded.names + seeded.numbers + seeded.secrets + seeded.pune:
+        if secret in seeded.nairobi:  # references are random per organization: Pune's may equal one of ours
+            continue
         assert secret.encode() not in body, secret
     gikomba = next(r for r in rows if r["reference"] == seeded.refs["pin"])
     if fmt == "geojson":
@@ -196,7 +198,8 @@ def test_each_organization_exports_only_its_own_reports(services, seeded):
         body = unpacked(export_reports(services, PUNE, fmt, ALL))
         assert seeded.pune[0].encode() in body
         for ref in seeded.nairobi:
-            assert ref.encode() not in body
+            if ref not in seeded.pune:  # the same random reference in both organizations: not a leak
+                assert ref.encode() not in body
 
 
 # --------------------------------------------------------------------------- filters
