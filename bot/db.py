@@ -1,6 +1,8 @@
 """Database engines: PostgreSQL in production and tests, SQLite as the zero-setup default."""
 from __future__ import annotations
 
+import logging
+import weakref
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -8,11 +10,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 # `?pgbouncer=1` on DATABASE_URL: the URL goes through a pooler in transaction mode (PgBouncer < 1.21),
 # where each transaction may land on another server connection. psycopg's server-side prepared
 # statements would then be missing there ("prepared statement _pg3_0 does not exist"): none are made.
 POOLER_FLAG = "pgbouncer"
+_log = logging.getLogger(__name__)
 
 
 def build_engine(url: str) -> Engine:
@@ -67,3 +71,56 @@ def autocommit(engine: Engine) -> Engine | None:
     if engine.dialect.name != "postgresql":
         return None
     return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
+class HotStatement:
+    """A PostgreSQL statement for the path every message takes, compiled once and run straight on a
+    pooled psycopg connection in autocommit. SQLAlchemy's Connection and execute machinery cost more
+    CPU than the statement itself there (bench/profile_inbound.py); the pool, its limits and its
+    reconnects are still SQLAlchemy's.
+
+    `run` gives the first row (a tuple; () when the statement returns none), or None when the statement
+    failed: the connection is then discarded and the caller does the same work through SQLAlchemy,
+    which raises the error wrapped as the outage and retry handling expect (the statement failed as a
+    whole in autocommit, so nothing is written twice). No connection to be had raises as
+    `engine.connect()` would (DBAPIError or the pool's TimeoutError)."""
+
+    def __init__(self, statement):
+        self.statement = statement
+        self._compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # dialect -> (sql, processors)
+
+    def _for(self, dialect):
+        found = self._compiled.get(dialect)
+        if found is None:
+            compiled = self.statement.compile(dialect=dialect)
+            processors = {}
+            for name, bind in compiled.binds.items():
+                process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+                if process is not None:
+                    processors[name] = process
+            found = self._compiled[dialect] = (compiled.string, tuple(processors.items()))
+        return found
+
+    def run(self, engine: Engine, params: dict) -> tuple | None:
+        dialect = engine.dialect
+        sql, processors = self._for(dialect)
+        if processors:  # a copy: the caller's fallback takes the parameters as they were
+            params = {**params, **{name: process(params[name]) for name, process in processors}}
+        try:
+            pooled = engine.raw_connection()
+        except dialect.loaded_dbapi.Error as exc:  # could not connect: wrapped as engine.connect() would
+            raise DBAPIError.instance(None, None, exc, dialect.loaded_dbapi.Error, dialect=dialect,
+                                      connection_invalidated=dialect.is_disconnect(exc, None, None)) from exc
+        conn = pooled.driver_connection
+        try:
+            conn.autocommit = True
+            cursor = conn.execute(sql, params)
+            row = cursor.fetchone() if cursor.description else None
+            conn.autocommit = False
+        except Exception as exc:
+            _log.debug("hot statement failed, retried through SQLAlchemy: %s", exc)
+            pooled.invalidate(exc)  # a half-known state: never hand this connection out again
+            return None
+        finally:
+            pooled.close()  # back to the pool (after invalidate: closed and replaced)
+        return row if row is not None else ()

@@ -25,9 +25,10 @@ from bot.line.store import (
     ContactView,
     Duplicate,
     record_outcome,
-    record_outcome_fast,
+    record_outcome_hot,
     store_inbound,
     store_inbound_fast,
+    store_inbound_hot,
     storable,
     strict,
 )
@@ -84,10 +85,8 @@ def receive(inbound: Inbound, services) -> Outcome:
     outcome = _answer(inbound, org, contact, services)
     contact_id = contact.id if contact else None
     try:
-        fast, done = autocommit(services.engine), False
-        if fast is not None:
-            with fast.connect() as conn:
-                done = record_outcome_fast(conn, inbound_id, contact_id, slug, inbound, outcome, outcome.replies)
+        done = autocommit(services.engine) is not None and record_outcome_hot(
+            services.engine, inbound_id, contact_id, slug, inbound, outcome, outcome.replies)
         if not done:
             with services.engine.begin() as conn:
                 record_outcome(conn, inbound_id, contact_id, slug, inbound, outcome, outcome.replies)
@@ -145,6 +144,9 @@ def _insert(inbound: Inbound, slug: str | None, services):
         try:
             if fast is not None:
                 hashed = privacy.phone_hash(services.settings, slug, inbound.phone) if slug and inbound.phone else None
+                stored = store_inbound_hot(services.engine, inbound, slug, hashed) if hashed else None
+                if stored is not None:
+                    return stored
                 with fast.connect() as conn:
                     return store_inbound_fast(conn, inbound, slug, phone_hash=hashed)
             with services.engine.begin() as conn:

@@ -28,11 +28,36 @@ def _key(org: str, phone: str) -> str:
     return f"session:{org}:{phone}"
 
 
-# Deletes the lock only if it still holds our token (another holder may have taken it after a timeout).
-_RELEASE = """
-if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
-return 0
+# Taking the lock and reading what the message needs, as one command: a pipeline of four or five
+# cost redis-py more CPU than the rest of the session work (bench/profile_inbound.py). KEYS: lock,
+# session, handover, then the PREFETCH keys; ARGV: token, lock ms, a stale token of ours to release
+# first ("" for none). Returns [taken, session, handover present, prefetched...]; a missing key is nil.
+_ACQUIRE = """
+if ARGV[3] ~= '' and redis.call('get', KEYS[1]) == ARGV[3] then redis.call('del', KEYS[1]) end
+local out = {redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) and 1 or 0,
+             redis.call('get', KEYS[2]), redis.call('exists', KEYS[3])}
+for i = 4, #KEYS do out[i] = redis.call('get', KEYS[i]) end
+return out
 """
+# Writing the session (ARGV[2]: "set" with value and seconds, "del", or "" to leave it) and releasing
+# the lock if it still holds our token (ARGV[1]; "" when we never took it), as one command.
+_WRITE_RELEASE = """
+if ARGV[2] == 'set' then redis.call('set', KEYS[2], ARGV[3], 'EX', ARGV[4])
+elseif ARGV[2] == 'del' then redis.call('del', KEYS[2]) end
+if ARGV[1] ~= '' and redis.call('get', KEYS[1]) == ARGV[1] then redis.call('del', KEYS[1]) end
+return 1
+"""
+_SCRIPTS: dict[str, object] = {}
+
+
+def _run(client, source: str, keys: list, args: list):
+    """One script call with redis-py's Script: EVALSHA, loaded again after a restart or failover."""
+    script = _SCRIPTS.get(source)
+    if script is None:
+        script = _SCRIPTS[source] = client.register_script(source)
+    return script(keys=keys, args=args, client=client)
+
+
 _UNREAD = object()
 # Lock key -> our token, for locks whose release failed (Redis went away mid-message), per process (a
 # SessionStore lives for one message). A failover can carry such a lock to the new primary; the phone's
@@ -132,20 +157,12 @@ class SessionStore:
         acquired = False
         try:
             deadline = time.monotonic() + wait
+            keys = [lock_key, key, handover_key(org, phone)] + [key_for(org, phone) for key_for in PREFETCH]
             while True:
-                pipe = self.redis.pipeline(transaction=False)
-                stale = _UNRELEASED.get(lock_key)
-                if stale:
-                    pipe.eval(_RELEASE, 1, lock_key, stale)
-                pipe.set(lock_key, token, nx=True, px=int(timeout * 1000))
-                pipe.get(key)
-                pipe.exists(handover_key(org, phone))
-                extra = [key_for(org, phone) for key_for in PREFETCH]
-                for name in extra:
-                    pipe.get(name)
-                results = pipe.execute()[1 if stale else 0:]
-                acquired, raw, handed_over = results[:3]
-                self._prefetched.update(zip(extra, results[3:]))
+                stale = _UNRELEASED.get(lock_key) or ""
+                taken, raw, handed_over, *extra = _run(self.redis, _ACQUIRE, keys, [token, int(timeout * 1000), stale])
+                acquired = bool(taken)
+                self._prefetched.update(zip(keys[3:], extra))
                 if stale:
                     _UNRELEASED.pop(lock_key, None)
                 if acquired or time.monotonic() > deadline:
@@ -163,13 +180,15 @@ class SessionStore:
             self._handover.pop(key, None)
             self._prefetched.clear()
             pending = self._pending.pop(key, _UNREAD)
+            if pending is _UNREAD:
+                write = ["", "", 0]
+            elif pending is None:
+                write = ["del", "", 0]
+            else:
+                write = ["set", self._encode(pending), self.ttl + EXPIRED_GRACE]
             try:
-                pipe = self.redis.pipeline(transaction=False)
-                if pending is not _UNREAD:
-                    self._write(pipe, key, pending)
-                if acquired:
-                    pipe.eval(_RELEASE, 1, lock_key, token)
-                pipe.execute()
+                if acquired or write[0]:
+                    _run(self.redis, _WRITE_RELEASE, [lock_key, key], [token if acquired else "", *write])
             except REDIS_ERRORS as exc:
                 if acquired and len(_UNRELEASED) < _UNRELEASED_MAX:
                     _UNRELEASED[lock_key] = token

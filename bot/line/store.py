@@ -12,9 +12,10 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import lru_cache
 
-from sqlalchemy import Connection, String, bindparam, exists, func, insert, literal_column, select, true, update
+from sqlalchemy import Connection, Engine, String, bindparam, exists, func, insert, literal_column, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from bot.db import HotStatement
 from bot.messages import Inbound
 from bot.models import Contact, Escalation, ForgottenOptOut, InboundMessage, OutboundMessage, utcnow
 
@@ -235,12 +236,7 @@ def _pg_store(channel: str):
             .select_from(contact.outerjoin(message, true())))
 
 
-def store_inbound_fast(conn: Connection, inbound: Inbound, org: str | None, spooled: bool = False,
-                       phone_hash: str | None = None):
-    """store_inbound in one statement; `conn` in autocommit (or a batch's transaction). PostgreSQL only.
-    With `phone_hash` (bot/line/privacy.phone_hash) the contact says whether a forgotten opt-out waits."""
-    if not (org and inbound.phone):
-        return store_inbound(conn, inbound, org, spooled=spooled)
+def _store_params(inbound: Inbound, org: str, spooled: bool, phone_hash: str | None) -> dict:
     now = utcnow()
     params = inbound_row(inbound, org, None, spooled)
     del params["contact_id"]
@@ -248,11 +244,38 @@ def store_inbound_fast(conn: Connection, inbound: Inbound, org: str | None, spoo
                   c_profile_name=inbound.profile_name, c_whatsapp_id=inbound.wa_id, c_opted_out=False,
                   f_phone_hash=phone_hash, e_since=now - FOLLOWUP_ANSWER_WINDOW,
                   **{f"c_last_inbound_{inbound.channel}_at": inbound.received_at})
-    row = conn.execute(_pg_store(inbound.channel), params).one()
-    if row.inbound_id is None:
+    return params
+
+
+def _stored(row, inbound: Inbound, phone_hash: str | None):
+    contact_id, language, opted_out, inbound_id, forgotten, followup = row
+    if inbound_id is None:
         raise Duplicate(inbound.sid)
-    return row.inbound_id, ContactView(row.id, row.language, row.opted_out,
-                                       bool(row.forgotten) if phone_hash else None, bool(row.followup))
+    return inbound_id, ContactView(contact_id, language, opted_out, bool(forgotten) if phone_hash else None,
+                                   bool(followup))
+
+
+def store_inbound_fast(conn: Connection, inbound: Inbound, org: str | None, spooled: bool = False,
+                       phone_hash: str | None = None):
+    """store_inbound in one statement; `conn` in autocommit (or a batch's transaction). PostgreSQL only.
+    With `phone_hash` (bot/line/privacy.phone_hash) the contact says whether a forgotten opt-out waits."""
+    if not (org and inbound.phone):
+        return store_inbound(conn, inbound, org, spooled=spooled)
+    row = conn.execute(_pg_store(inbound.channel), _store_params(inbound, org, spooled, phone_hash)).one()
+    return _stored(row, inbound, phone_hash)
+
+
+@lru_cache(maxsize=4)
+def _hot_store(channel: str) -> HotStatement:
+    return HotStatement(_pg_store(channel))
+
+
+def store_inbound_hot(engine: Engine, inbound: Inbound, org: str, phone_hash: str | None = None):
+    """store_inbound_fast straight on the driver (bot/db.HotStatement), for a message with an
+    organization and a phone; None when the statement failed (use store_inbound_fast, which raises
+    what went wrong)."""
+    row = _hot_store(inbound.channel).run(engine, _store_params(inbound, org, False, phone_hash))
+    return None if row is None else _stored(row, inbound, phone_hash)
 
 
 _REPLY_FIELDS = ("organization", "contact_id", "channel", "to_address", "from_address", "body", "encoding",
@@ -269,22 +292,41 @@ def _pg_finish():
     return postgresql.insert(OutboundMessage).from_select(list(_REPLY_FIELDS), row).add_cte(handled)
 
 
+def _finish_params(inbound_id: int, contact_id: int | None, org: str | None, inbound: Inbound, outcome,
+                   reply) -> dict:
+    now, nlu = utcnow(), outcome.nlu
+    return {"inbound_id": inbound_id, "handled_at": now, "intent": nlu.intent if nlu else None,
+            "confidence": nlu.confidence if nlu else None, "source": nlu.source if nlu else None,
+            "r_organization": org, "r_contact_id": contact_id, "r_channel": inbound.channel,
+            "r_to_address": inbound.from_address, "r_from_address": inbound.to_address, "r_body": reply.text,
+            "r_encoding": reply.encoding, "r_segments": reply.segments, "r_kind": "reply",
+            "r_in_reply_to_id": inbound_id, "r_status": "replied", "r_status_rank": 0, "r_created_at": now,
+            "r_updated_at": now}
+
+
 def record_outcome_fast(conn: Connection, inbound_id: int, contact_id: int | None, org: str | None,
                         inbound: Inbound, outcome, replies: list) -> bool:
     """record_outcome for the common case (no contact changes, one reply) in one autocommit
     statement. False: not the common case, use record_outcome in a transaction."""
     if outcome.contact_changes or len(replies) != 1:
         return False
-    now, nlu = utcnow(), outcome.nlu
-    params = {"inbound_id": inbound_id, "handled_at": now, "intent": nlu.intent if nlu else None,
-              "confidence": nlu.confidence if nlu else None, "source": nlu.source if nlu else None}
-    [r] = replies
-    params.update(r_organization=org, r_contact_id=contact_id, r_channel=inbound.channel,
-                  r_to_address=inbound.from_address, r_from_address=inbound.to_address, r_body=r.text,
-                  r_encoding=r.encoding, r_segments=r.segments, r_kind="reply", r_in_reply_to_id=inbound_id,
-                  r_status="replied", r_status_rank=0, r_created_at=now, r_updated_at=now)
-    conn.execute(_pg_finish(), params)
+    conn.execute(_pg_finish(), _finish_params(inbound_id, contact_id, org, inbound, outcome, replies[0]))
     return True
+
+
+@lru_cache(maxsize=1)
+def _hot_finish() -> HotStatement:
+    return HotStatement(_pg_finish())
+
+
+def record_outcome_hot(engine: Engine, inbound_id: int, contact_id: int | None, org: str | None,
+                       inbound: Inbound, outcome, replies: list) -> bool:
+    """record_outcome_fast straight on the driver (bot/db.HotStatement). False: not the common case,
+    or the statement failed; use record_outcome in a transaction."""
+    if outcome.contact_changes or len(replies) != 1:
+        return False
+    params = _finish_params(inbound_id, contact_id, org, inbound, outcome, replies[0])
+    return _hot_finish().run(engine, params) is not None
 
 
 def record_outcome(conn: Connection, inbound_id: int, contact_id: int | None, org: str | None,
