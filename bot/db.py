@@ -79,7 +79,8 @@ class HotStatement:
     CPU than the statement itself there (bench/profile_inbound.py); the pool, its limits and its
     reconnects are still SQLAlchemy's.
 
-    `run` gives the first row (a tuple; () when the statement returns none), or None when the statement
+    `run` gives the first row (a tuple; () when the statement returns none; with `every`, the list of
+    rows), or None when the statement
     failed: the connection is then discarded and the caller does the same work through SQLAlchemy,
     which raises the error wrapped as the outage and retry handling expect (the statement failed as a
     whole in autocommit, so nothing is written twice). No connection to be had raises as
@@ -101,7 +102,7 @@ class HotStatement:
             found = self._compiled[dialect] = (compiled.string, tuple(processors.items()))
         return found
 
-    def run(self, engine: Engine, params: dict) -> tuple | None:
+    def run(self, engine: Engine, params: dict, *, every: bool = False):
         dialect = engine.dialect
         sql, processors = self._for(dialect)
         if processors:  # a copy: the caller's fallback takes the parameters as they were
@@ -115,7 +116,10 @@ class HotStatement:
         try:
             conn.autocommit = True
             cursor = conn.execute(sql, params)
-            row = cursor.fetchone() if cursor.description else None
+            if every:
+                row = cursor.fetchall()
+            else:
+                row = cursor.fetchone() if cursor.description else None
             conn.autocommit = False
         except Exception as exc:
             _log.debug("hot statement failed, retried through SQLAlchemy: %s", exc)
@@ -124,3 +128,12 @@ class HotStatement:
         finally:
             pooled.close()  # back to the pool (after invalidate: closed and replaced)
         return row if row is not None else ()
+
+    def read(self, engine: Engine, params: dict) -> list:
+        """Every row of a read: hot on PostgreSQL, through SQLAlchemy on SQLite or when that failed."""
+        if engine.dialect.name == "postgresql":
+            rows = self.run(engine, params, every=True)
+            if rows is not None:
+                return rows
+        with (autocommit(engine) or engine).connect() as conn:
+            return [tuple(row) for row in conn.execute(self.statement, params)]

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, request
-from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.line.delivery import record_status
 from bot.line.engine import receive
 from bot.messages import BadInbound
+from bot.providers.twilio import twiml as twiml_doc
 from bot.providers.twilio.form import parse_message, parse_status
 from webhooks.signature import twilio_signed
 from webhooks.context import current_services
@@ -15,10 +15,7 @@ bp = Blueprint("twilio", __name__, url_prefix="/webhooks/twilio")
 
 
 def twiml(texts: list[str]) -> Response:
-    response = MessagingResponse()
-    for text in texts:
-        response.message(text)
-    return Response(str(response), content_type="text/xml; charset=utf-8")
+    return Response(twiml_doc.messages(texts), content_type="text/xml; charset=utf-8")
 
 
 @bp.post("/messages")

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, bindparam, func, or_, select
 
-from bot.db import autocommit
+from bot.db import HotStatement
 from bot.models import MARKET_STATES, MarketStatus, PendingBroadcast, ReliefDistribution, utcnow
 
 
@@ -172,7 +172,7 @@ _D = ReliefDistribution
 # Built once, with parameters: menu 1 asks this on every visit, and building the statement (and its
 # cache key) per call cost more than running it (bench/profile_inbound.py). Columns, not ORM objects:
 # the identity map cost more than the query.
-_UPCOMING = (
+_UPCOMING = HotStatement(
     select(_D.id, _D.organization, _D.place_id, _D.venue, _D.starts_at, _D.ends_at, _D.recipients,
            _D.programme_id, _D.changed_by, _D.source, _D.created_at)
     .where(_D.organization == bindparam("org"), _D.cancelled_at.is_(None),
@@ -185,8 +185,7 @@ _UPCOMING = (
 def upcoming_relief(services, organization: str, at: datetime | None = None) -> list[DistributionView]:
     """Distributions not over yet (a distribution without an end lasts its starting day: 24 h)."""
     at = at or utcnow()
-    with (autocommit(services.engine) or services.engine).connect() as conn:  # one read: no BEGIN/COMMIT
-        rows = conn.execute(_UPCOMING, {"org": organization, "at": at, "day_ago": at - timedelta(hours=24)}).all()
+    rows = _UPCOMING.read(services.engine, {"org": organization, "at": at, "day_ago": at - timedelta(hours=24)})
     return [DistributionView(*row) for row in rows]
 
 

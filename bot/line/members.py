@@ -5,11 +5,12 @@ nothing (the answers lived only in the Redis session)."""
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
-from bot.db import autocommit
+from bot.db import HotStatement
 from bot.models import Member, utcnow
 
 # The consent text is content key f"consent.{CONSENT_VERSION}"; a new wording is a new key and version.
@@ -24,6 +25,12 @@ def prefix(org) -> str:
     return (consonants if len(consonants) >= 3 else city)[:3].ljust(3, "X")
 
 
+class MemberProfile(NamedTuple):
+    city: str | None
+    trade: str | None
+    place_id: str | None
+
+
 def member_for_contact(services, org: str, contact_id: int | None) -> Member | None:
     if contact_id is None:
         return None
@@ -32,9 +39,9 @@ def member_for_contact(services, org: str, contact_id: int | None) -> Member | N
                                                     Member.contact_id == contact_id)).first()
 
 
-_PROFILE = (select(Member.city, Member.trade, Member.place_id)
-            .where(Member.organization == bindparam("org"), Member.contact_id == bindparam("contact_id"))
-            .limit(1))
+_PROFILE = HotStatement(select(Member.city, Member.trade, Member.place_id)
+                        .where(Member.organization == bindparam("org"), Member.contact_id == bindparam("contact_id"))
+                        .limit(1))
 
 
 def registered_profile(services, org: str, contact_id: int | None):
@@ -42,9 +49,8 @@ def registered_profile(services, org: str, contact_id: int | None):
     (asked for nearly every answer about relief, markets and registration)."""
     if contact_id is None:
         return None
-    engine = autocommit(services.engine) or services.engine
-    with engine.connect() as conn:
-        return conn.execute(_PROFILE, {"org": org, "contact_id": contact_id}).first()
+    rows = _PROFILE.read(services.engine, {"org": org, "contact_id": contact_id})
+    return MemberProfile(*rows[0]) if rows else None
 
 
 def save_member(services, org, contact_id: int, details: dict, consent_version: str | None = None) -> Member:

@@ -70,7 +70,13 @@ def _refused_anywhere(inbound: Inbound) -> bool:
     texts += [m.url for m in inbound.media] + [m.content_type for m in inbound.media]
     if any(isinstance(t, str) and _REFUSED.search(t) for t in texts):
         return True
-    return any(isinstance(t, str) and _REFUSED.search(t) for t in _strings(inbound.raw))
+    raw = inbound.raw
+    if isinstance(raw, dict):
+        try:  # a Twilio form: flat, strings only, so one search over all of it
+            return bool(_REFUSED.search("".join(raw)) or _REFUSED.search("".join(raw.values())))
+        except TypeError:
+            pass  # something nested: walk it
+    return any(isinstance(t, str) and _REFUSED.search(t) for t in _strings(raw))
 
 
 def _strings(value):
