@@ -80,54 +80,65 @@ class HotStatement:
     reconnects are still SQLAlchemy's.
 
     `run` gives the first row (a tuple; () when the statement returns none; with `every`, the list of
-    rows), or None when the statement
-    failed: the connection is then discarded and the caller does the same work through SQLAlchemy,
+    rows), or None when the statement failed: the caller then does the same work through SQLAlchemy,
     which raises the error wrapped as the outage and retry handling expect (the statement failed as a
-    whole in autocommit, so nothing is written twice). No connection to be had raises as
-    `engine.connect()` would (DBAPIError or the pool's TimeoutError)."""
+    whole in autocommit, so nothing is written twice). A lost connection is discarded. No connection
+    to be had raises as `engine.connect()` would (DBAPIError or the pool's TimeoutError)."""
 
     def __init__(self, statement):
         self.statement = statement
-        self._compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # dialect -> (sql, processors)
+        self._compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # dialect -> (sql, fixed, processors)
+        self.failures = 0  # statements handed back to SQLAlchemy (tests: none on a healthy database)
 
     def _for(self, dialect):
         found = self._compiled.get(dialect)
         if found is None:
             compiled = self.statement.compile(dialect=dialect)
+            # Values the statement carries itself (LIMIT 1 is a bound parameter too).
+            fixed = {name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required}
             processors = {}
             for name, bind in compiled.binds.items():
                 process = bind.type.dialect_impl(dialect).bind_processor(dialect)
                 if process is not None:
                     processors[name] = process
-            found = self._compiled[dialect] = (compiled.string, tuple(processors.items()))
+            found = self._compiled[dialect] = (compiled.string, fixed, tuple(processors.items()))
         return found
 
     def run(self, engine: Engine, params: dict, *, every: bool = False):
         dialect = engine.dialect
-        sql, processors = self._for(dialect)
-        if processors:  # a copy: the caller's fallback takes the parameters as they were
-            params = {**params, **{name: process(params[name]) for name, process in processors}}
+        sql, fixed, processors = self._for(dialect)
+        if fixed or processors:  # a copy: the caller's fallback takes the parameters as they were
+            params = {**fixed, **params}
+            params.update({name: process(params[name]) for name, process in processors})
         try:
             pooled = engine.raw_connection()
         except dialect.loaded_dbapi.Error as exc:  # could not connect: wrapped as engine.connect() would
             raise DBAPIError.instance(None, None, exc, dialect.loaded_dbapi.Error, dialect=dialect,
                                       connection_invalidated=dialect.is_disconnect(exc, None, None)) from exc
-        conn = pooled.driver_connection
+        conn, result, lost = pooled.driver_connection, None, None
         try:
             conn.autocommit = True
             cursor = conn.execute(sql, params)
             if every:
-                row = cursor.fetchall()
+                result = cursor.fetchall()
             else:
-                row = cursor.fetchone() if cursor.description else None
-            conn.autocommit = False
+                result = (cursor.fetchone() if cursor.description else None) or ()
         except Exception as exc:
-            _log.debug("hot statement failed, retried through SQLAlchemy: %s", exc)
-            pooled.invalidate(exc)  # a half-known state: never hand this connection out again
-            return None
+            self.failures += 1
+            if conn.closed or conn.broken or dialect.is_disconnect(exc, conn, None):
+                lost = exc
+            else:  # the statement failed in autocommit: the connection is idle and fine
+                _log.info("hot statement failed (%s), done through SQLAlchemy instead", type(exc).__name__)
         finally:
-            pooled.close()  # back to the pool (after invalidate: closed and replaced)
-        return row if row is not None else ()
+            if lost is None:
+                try:
+                    conn.autocommit = False  # the pool's other users expect transactions
+                except Exception as exc:
+                    lost = exc
+            if lost is not None:
+                pooled.invalidate(lost)  # never handed out again
+            pooled.close()  # back to the pool (invalidated: closed and replaced)
+        return result
 
     def read(self, engine: Engine, params: dict) -> list:
         """Every row of a read: hot on PostgreSQL, through SQLAlchemy on SQLite or when that failed."""
