@@ -5,7 +5,8 @@ bench/inbound.py, posted through Flask's test client to the real app on a throwa
     .venv/bin/python bench/profile_inbound.py -n 3000 --no-profile --numbers 500
 
 Prints per message: CPU ms (process time, no profiler), SQL statements (a SQLAlchemy
-before_cursor_execute listener, grouped by their first words), Redis commands (INFO commandstats
+before_cursor_execute listener, and a count of bot/db.HotStatement runs marked "(driver)", grouped
+by their first words), Redis commands (INFO commandstats
 before and after); then the cProfile listing sorted by cumulative and by own time. One thread, so it
 shows code cost, not contention. The last stdout line is one JSON object.
 """
@@ -75,12 +76,24 @@ def main() -> None:
             statements[" ".join(re.sub(r"\s+", " ", statement).split(" ")[:4])] += 1
 
         event.listen(services.engine, "before_cursor_execute", count)
+        # Statements run straight on the driver (bot/db.HotStatement) pass no SQLAlchemy event: counted here.
+        from bot.db import HotStatement
+
+        hot_run = HotStatement.run
+
+        def counted(self, engine, params, **kw):
+            sql = self._for(engine.dialect)[0]
+            statements["(driver) " + " ".join(re.sub(r"\s+", " ", sql).split(" ")[:4])] += 1
+            return hot_run(self, engine, params, **kw)
+
+        HotStatement.run = counted
         redis_before = redis_calls(services.redis)
         cpu0, wall0 = time.process_time(), time.perf_counter()
         for body, signature in timed:
             send(body, signature)
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
         event.remove(services.engine, "before_cursor_execute", count)
+        HotStatement.run = hot_run
         redis_after = redis_calls(services.redis)
         n = len(timed)
         redis_per = {k: round((v - redis_before.get(k, 0)) / n, 2) for k, v in redis_after.items()
