@@ -44,17 +44,16 @@ def policy(settings) -> str:
 
 def init_app(app: Flask) -> None:
     settings = app.extensions["streetline"].settings
-    csp = policy(settings)
+    defaults = [("Content-Security-Policy", policy(settings)), ("X-Frame-Options", "DENY"),
+                ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin")]
+    if settings.production:
+        defaults.append(("Strict-Transport-Security", HSTS))
 
     @app.after_request
     def security_headers(response):
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", csp)
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        if settings.production:
-            headers.setdefault("Strict-Transport-Security", HSTS)
+        present = {name.lower() for name, _ in headers}  # one pass, not a scan per header
+        headers.extend([(name, value) for name, value in defaults if name.lower() not in present])
         personal = g.get("account") is not None and request.endpoint != "static"
         if (personal or request.path.startswith("/api/")) and "no-store" not in headers.get("Cache-Control", ""):
             headers["Cache-Control"] = "private, no-store"

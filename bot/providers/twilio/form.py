@@ -111,6 +111,8 @@ def parse_status(form, account_sid: str | None = None) -> StatusUpdate:
 
 def clean_text(text: str) -> str:
     """Drop control characters (keeping newlines and tabs) and replacement debris; NFC-normalise."""
+    if text.isprintable() and unicodedata.is_normalized("NFC", text):
+        return text  # nearly every message: no character to look at one by one
     text = unicodedata.normalize("NFC", text)
     return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs"))
 
@@ -139,9 +141,6 @@ def _coordinate(raw: str | None, bound: float) -> float | None:
 def _raw(form) -> dict:
     """The whole form, kept for audit; a key Twilio repeats keeps all its values. Kept as sent: what
     PostgreSQL cannot store (NUL, lone surrogates) is escaped when stored (bot.line.store.storable)."""
-    def keep(value: str) -> str:
-        return value
-
     if hasattr(form, "lists"):
-        return {keep(k): (keep(v[0]) if len(v) == 1 else [keep(x) for x in v]) for k, v in form.lists()}
-    return {keep(k): keep(v) for k, v in dict(form).items()}
+        return {k: (v[0] if len(v) == 1 else list(v)) for k, v in form.lists()}
+    return dict(form)
