@@ -75,7 +75,7 @@ def _response_ok(response: bytes, must_contain: bytes) -> tuple[bool, bool]:
 
 
 async def _run_load(port: int, requests: list[bytes], concurrency: int, duration: float | None,
-                    must_contain: bytes, timeout: float) -> Result:
+                    must_contain: bytes, timeout: float, stagger: float = 0.0) -> Result:
     loop = asyncio.get_running_loop()
     result = Result()
     it = iter(requests)
@@ -87,8 +87,10 @@ async def _run_load(port: int, requests: list[bytes], concurrency: int, duration
         result.connects += 1
         return conn
 
-    async def client() -> None:
+    async def client(n: int) -> None:
         conn = None
+        if stagger:
+            await asyncio.sleep(n * stagger)
         for data in it:
             if stop_at is not None and perf() >= stop_at:
                 break
@@ -121,13 +123,18 @@ async def _run_load(port: int, requests: list[bytes], concurrency: int, duration
             conn.transport.close()
 
     t0 = perf()
-    await asyncio.gather(*(client() for _ in range(concurrency)))
+    await asyncio.gather(*(client(n) for n in range(concurrency)))
     result.wall = perf() - t0
     return result
 
 
 def run_load(port: int, requests: list[bytes], concurrency: int, duration: float | None = None,
-             must_contain: bytes = b"<Message>", timeout: float = 10.0) -> Result:
+             must_contain: bytes = b"<Message>", timeout: float = 10.0, stagger: float = 0.0) -> Result:
     """Closed loop: `concurrency` connections each send the next pre-built request as soon as the
-    previous answer is in, until `requests` run out or `duration` seconds have passed."""
-    return asyncio.run(_run_load(port, requests, concurrency, duration, must_contain, timeout))
+    previous answer is in, until `requests` run out or `duration` seconds have passed.
+
+    `stagger`: seconds between one connection's start and the next's. Opened all at once, the
+    connections mostly land on whichever gunicorn worker wakes first (it accepts the whole burst
+    before the others are scheduled) and that one worker's single core bounds the rate; opened one
+    after another, as traffic arrives in life, a busy worker leaves the next one to an idle one."""
+    return asyncio.run(_run_load(port, requests, concurrency, duration, must_contain, timeout, stagger))

@@ -8,8 +8,8 @@ floor measured in the same run with the same gunicorn settings.
 Starts its own throwaway PostgreSQL and Redis (localservers), migrates with Alembic, mirrors the
 content/ organizations, then runs `gunicorn 'webhooks:create_app()'` as a subprocess. Every request
 is built and signed (X-Twilio-Signature over PUBLIC_BASE_URL + path) before the timed phase; a
-closed loop of `concurrency` keep-alive connections (asyncio, raw HTTP/1.1 over loopback) sends
-them: `hi`, `1` and `menu` from many numbers (+2547110xxxxx, every fifth one on WhatsApp) to the
+closed loop of `concurrency` keep-alive connections (asyncio, raw HTTP/1.1 over loopback; opened
+10 ms apart, as traffic arrives, so that they spread over gunicorn's workers) sends them: `hi`, `1` and `menu` from many numbers (+2547110xxxxx, every fifth one on WhatsApp) to the
 Nairobi line. Correct means: every answer is 200 with a <Message>, and the database holds exactly
 one inbound row (handled) and one reply row per message sent.
 
@@ -48,6 +48,9 @@ FLOOR_APP = "bench.floor_app:create_app()"
 FLOOR_P99_MS = 25.0  # the goal is judged at the highest concurrency where the floor stays under this
 RATIO_GOAL = 0.6
 COMPARE_CONCURRENCY = [4, 8, 16, 32]
+# Seconds between opening one client connection and the next (bench/_load.run_load says why): the same
+# for the floor and the app.
+STAGGER = 0.01
 
 
 class Messages:
@@ -114,7 +117,7 @@ def phase(stack: Stack, server: Gunicorn, messages: Messages, concurrency: int, 
     before = db_counts(stack)
     meter = CpuMeter({"gunicorn": server.proc.pid, "postgres": stack.postgres_pid(),
                       "redis": stack.redis_pid()}).start()
-    result = run_load(server.port, requests, concurrency, duration)
+    result = run_load(server.port, requests, concurrency, duration, stagger=STAGGER)
     cpu = meter.stop()
     # Anything still being handled (a timed-out request) lands before we count.
     time.sleep(0.2)
