@@ -1,6 +1,6 @@
 """TwiML replies to an inbound message, written directly: the same document twilio-python's
 MessagingResponse gives (tests/webhooks/test_twiml.py compares them), without building an
-ElementTree on every message, which cost a sixth of the webhook's own CPU."""
+ElementTree on every message (about 4 % of the webhook's CPU in bench/profile_inbound.py)."""
 from __future__ import annotations
 
 _HEAD = '<?xml version="1.0" encoding="UTF-8"?>'
