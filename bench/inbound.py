@@ -27,6 +27,7 @@ ratio, both p99s and CPU ms per message, the concurrency the goal is judged at, 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -45,6 +46,7 @@ BODIES = ("hi", "1", "menu")
 DEFAULTS = {"workers": 2, "worker_class": "gthread", "threads": 4, "concurrency": 8}
 P99_GOAL_MS = 50.0
 FLOOR_APP = "bench.floor_app:create_app()"
+SKELETON_APP = "bench.floor_app:create_skeleton()"
 FLOOR_P99_MS = 25.0  # the goal is judged at the highest concurrency where the floor stays under this
 RATIO_GOAL = 0.6
 COMPARE_CONCURRENCY = [4, 8, 16, 32]
@@ -208,9 +210,11 @@ def _line(name: str, f: dict) -> str:
 
 def compare(stack: Stack, messages: Messages, workers: int, worker_class: str, threads: int,
             concurrencies: list[int], duration: float, warmup: float, max_rps: float, preload: bool,
-            app: str) -> list[dict]:
+            app: str, skeleton: bool = False) -> list[dict]:
     """The floor and the app side by side, same gunicorn settings; per concurrency a floor phase, then
-    an app phase. Returns one row per concurrency with both sets of figures."""
+    an app phase. Returns one row per concurrency with both sets of figures. With `skeleton`, a
+    skeleton phase between them (bench/floor_app.create_skeleton: the floor plus the round trips the
+    line cannot skip, no logic)."""
     extra = ["--preload"] if preload else []
     config = {"workers": workers, "worker_class": worker_class, "threads": threads, "preload": preload}
     log(f"gunicorn {config}, floor and app")
@@ -220,23 +224,38 @@ def compare(stack: Stack, messages: Messages, workers: int, worker_class: str, t
                         extra_args=extra, log_path=stack.tmp / f"gunicorn-{name}-{time.monotonic_ns()}.log")
 
     rows = []
-    with server(FLOOR_APP, "floor") as floor_server, server(app, "app") as app_server:
+    with contextlib.ExitStack() as servers:
+        floor_server = servers.enter_context(server(FLOOR_APP, "floor"))
+        skeleton_server = servers.enter_context(server(SKELETON_APP, "skeleton")) if skeleton else None
+        app_server = servers.enter_context(server(app, "app"))
+        order = [("floor", floor_server, True), ("skel", skeleton_server, False), ("app", app_server, False)]
+        order = [o for o in order if o[1] is not None]
         try:
-            for name, srv, is_floor in (("floor", floor_server, True), ("app", app_server, False)):
+            for name, srv, is_floor in order:
                 if warmup > 0:
                     w = phase(stack, srv, messages, max(concurrencies), warmup, max_rps, floor=is_floor)
                     log(f"  {name} warm-up {w['messages']} msgs {w['rps']}/s errors {w['errors']}")
             for concurrency in concurrencies:
-                f = phase(stack, floor_server, messages, concurrency, duration, max_rps, floor=True)
-                log(_line("floor", f))
-                a = phase(stack, app_server, messages, concurrency, duration, max_rps)
-                log(_line("app", a))
+                got = {}
+                for name, srv, is_floor in order:
+                    got[name] = phase(stack, srv, messages, concurrency, duration, max_rps, floor=is_floor)
+                    log(_line(name, got[name]))
+                f, a = got["floor"], got["app"]
                 ratio = round(a["rps"] / f["rps"], 3) if f["rps"] else None
-                log(f"  c={concurrency}: app/floor {ratio}")
-                rows.append({"concurrency": concurrency, "ratio": ratio, "floor": f, "app": a})
+                row = {"concurrency": concurrency, "ratio": ratio, "floor": f, "app": a}
+                if skeleton:
+                    s = got["skel"]
+                    row["skeleton"] = s
+                    row["skeleton_ratio"] = round(s["rps"] / f["rps"], 3) if f["rps"] else None
+                    row["app_to_skeleton"] = round(a["rps"] / s["rps"], 3) if s["rps"] else None
+                    log(f"  c={concurrency}: app/floor {ratio}  skeleton/floor {row['skeleton_ratio']}  "
+                        f"app/skeleton {row['app_to_skeleton']}")
+                else:
+                    log(f"  c={concurrency}: app/floor {ratio}")
+                rows.append(row)
         except BaseException:
-            log(floor_server.log_tail())
-            log(app_server.log_tail())
+            for _name, srv, _ in order:
+                log(srv.log_tail())
             raise
     return rows
 
@@ -300,6 +319,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="let every worker build the app itself (as the Procfile does) instead of gunicorn "
                              "--preload; slower start: each worker trains the NLU fallback matcher")
     parser.add_argument("--app", default="webhooks:create_app()", help="gunicorn app spec")
+    parser.add_argument("--skeleton", action="store_true",
+                        help="also measure bench/floor_app.create_skeleton (the floor plus the round trips the "
+                             "line cannot skip) between the floor and the app")
     parser.add_argument("--sweep", action="store_true",
                         help=f"try {len(SWEEP)} gunicorn configurations x concurrency {SWEEP_CONCURRENCY} "
                              "(shorter phases; several minutes)")
@@ -311,19 +333,24 @@ def main(argv: list[str] | None = None) -> int:
         concurrencies = args.concurrency or COMPARE_CONCURRENCY
         with Stack() as stack:
             rows = compare(stack, messages, args.workers, args.worker_class, args.threads, concurrencies,
-                           args.duration or 10.0, args.warmup, args.max_rps, args.preload, args.app)
+                           args.duration or 10.0, args.warmup, args.max_rps, args.preload, args.app,
+                           skeleton=args.skeleton)
         summary = {
             "benchmark": "inbound",
             **verdict(rows),
             "config": {"workers": args.workers, "worker_class": args.worker_class, "threads": args.threads,
                        "preload": args.preload, "seconds_per_phase": args.duration or 10.0},
             "per_concurrency": [{"concurrency": r["concurrency"], "ratio": r["ratio"],
-                                 "floor": _brief(r["floor"]), "app": _brief(r["app"])} for r in rows],
+                                 "floor": _brief(r["floor"]), "app": _brief(r["app"]),
+                                 **({"skeleton_ratio": r["skeleton_ratio"], "app_to_skeleton": r["app_to_skeleton"],
+                                     "skeleton": _brief(r["skeleton"])} if "skeleton" in r else {})}
+                                for r in rows],
             "bodies": list(BODIES),
             "total_seconds": round(time.monotonic() - started, 1),
         }
         print(json.dumps(summary, separators=(",", ":")))
-        errors = sum(r["floor"]["errors"] + r["app"]["errors"] for r in rows)
+        errors = sum(r["floor"]["errors"] + r["app"]["errors"] + r.get("skeleton", {}).get("errors", 0)
+                     for r in rows)
         return 0 if errors == 0 else 1
     args.concurrency = args.concurrency or [DEFAULTS["concurrency"]]
     args.duration = args.duration or 20.0
