@@ -35,6 +35,9 @@ SHORT: dict[str, list[str]] = {
     "scale": ["--recipients", "2000", "--rate", "200"],
     "evidence": ["--reports", "5000", "--runs", "2"],
 }
+# At every size: the skeleton (the floor plus the line's unavoidable round trips) is what says how far
+# the app's own logic is from the floor.
+ALWAYS: dict[str, list[str]] = {"inbound": ["--skeleton"]}
 FIRST = ["inbound", "nlu", "organizer", "broadcast", "broadcast_million", "scale", "polls", "outage"]
 
 
@@ -68,7 +71,7 @@ def ratios(summary: dict) -> dict[str, float]:
 
 
 def run(name: str, full: bool) -> dict:
-    args = [] if full else SHORT.get(name, [])
+    args = ([] if full else SHORT.get(name, [])) + ALWAYS.get(name, [])
     cmd = [sys.executable, str(HERE / f"{name}.py"), *args]
     print(f"== {name}: {' '.join(cmd[1:])}", file=sys.stderr, flush=True)
     started = time.monotonic()

@@ -20,7 +20,7 @@ from bot.models import utcnow
 from bot.line.outcome import Outcome
 from bot.line.turn import Turn
 from bot.line.sessions import SessionStore, opted_out, remember_opt_out
-from bot.db import autocommit
+from bot.db import autocommit, held_connection
 from bot.line.store import (
     ContactView,
     Duplicate,
@@ -61,6 +61,11 @@ def sessions(services) -> SessionStore:
 
 def receive(inbound: Inbound, services) -> Outcome:
     """Store, answer, record. Never raises for a valid Inbound."""
+    with held_connection(services.engine):  # the message's hot statements share one connection
+        return _receive(inbound, services)
+
+
+def _receive(inbound: Inbound, services) -> Outcome:
     inbound = storable(inbound)  # NUL and lone surrogates out of every field (escaped in raw)
     org = services.catalog.org_for_number(inbound.to_number) if inbound.to_number else None
     slug = org.slug if org else None

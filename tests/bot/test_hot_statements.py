@@ -1,13 +1,14 @@
 """The statements every menu message runs straight on the pooled psycopg connection (bot/db.HotStatement):
 they do run there on a healthy database, their results are those of SQLAlchemy's own path, a failed
-statement leaves a usable connection back in transaction mode, and a lost one is discarded."""
+statement leaves a usable connection back in transaction mode, and a lost one is discarded. Inside
+held_connection (one message) they share one connection, given back in transaction mode."""
 from __future__ import annotations
 
 from datetime import timedelta
 
 from sqlalchemy import func, select, text
 
-from bot.db import HotStatement
+from bot.db import HotStatement, held_connection
 from bot.line import live, members, store
 from bot.line.answers import dates
 from bot.models import Contact, InboundMessage, OutboundMessage
@@ -79,3 +80,54 @@ def test_a_lost_connection_is_discarded_and_the_next_statement_reconnects(servic
     results = [probe.run(engine, {}) for _ in range(engine.pool.size() + 1)]
     assert None in results and probe.failures == 1  # the killed one, once
     assert results[-1] is not None and results[-1][0] != pid
+
+
+def test_a_messages_statements_share_one_connection_given_back_in_transactions(services):
+    engine = services.engine
+    probe = HotStatement(text("SELECT pg_backend_pid(), current_setting('transaction_isolation')"))
+    idle = engine.pool.checkedout()
+    with held_connection(engine):
+        pids = {probe.run(engine, {})[0] for _ in range(4)}
+        assert engine.pool.checkedout() == idle + 1  # one, kept between statements
+        with engine.connect() as conn:  # other work in the block: the pool as before
+            assert conn.execute(text("SELECT pg_backend_pid()")).scalar() not in pids
+    assert len(pids) == 1 and engine.pool.checkedout() == idle
+    with engine.connect() as conn:  # the held connection went back out of autocommit
+        conn.execute(text("CREATE TEMP TABLE IF NOT EXISTS probe_held (x int)"))
+        conn.commit()
+        conn.execute(text("INSERT INTO probe_held VALUES (1)"))
+        conn.rollback()
+        assert conn.execute(text("SELECT count(*) FROM probe_held")).scalar() == 0
+
+
+def test_a_held_connection_lost_mid_message_is_replaced_for_the_next_statement(services, db):
+    engine = services.engine
+    probe = HotStatement(text("SELECT pg_backend_pid()"))
+    idle = engine.pool.checkedout()
+    with held_connection(engine):
+        [pid] = probe.run(engine, {})
+        with db.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            other.commit()
+        assert probe.run(engine, {}) is None and probe.failures == 1
+        [again] = probe.run(engine, {})
+        assert again != pid
+    assert engine.pool.checkedout() == idle
+
+
+def test_a_menu_message_holds_one_connection_for_its_hot_statements(services, phone):
+    engine, seen = services.engine, []
+
+    def count(*_args):
+        seen.append(engine.pool.checkedout())
+
+    from sqlalchemy import event
+    event.listen(engine.pool, "checkout", count)
+    try:
+        worker = phone("+254711000109")
+        worker.send("hi")
+        seen.clear()
+        worker.send("menu")
+    finally:
+        event.remove(engine.pool, "checkout", count)
+    assert len(seen) == 1, f"pool checkouts for one menu message: {seen}"
