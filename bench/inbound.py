@@ -273,6 +273,9 @@ def verdict(rows: list[dict]) -> dict:
         "app_p99_ms": a["p99_ms"], "floor_p99_ms": f["p99_ms"],
         "app_cpu_ms_per_msg": a["cpu_ms_per_msg"].get("servers_total"),
         "floor_cpu_ms_per_msg": f["cpu_ms_per_msg"].get("servers_total"),
+        # With --skeleton: how far the line's unavoidable round trips are from the floor, and the app from them.
+        **({"skeleton_ratio": at["skeleton_ratio"], "app_to_skeleton_ratio": at["app_to_skeleton"]}
+           if "skeleton" in at else {}),
         "goal": {"ratio": RATIO_GOAL, "app_p99_ms": P99_GOAL_MS, "floor_p99_ms": FLOOR_P99_MS},
         "goal_met": bool(calm) and (at["ratio"] or 0) >= RATIO_GOAL and a["p99_ms"] <= P99_GOAL_MS
                     and a["errors"] == 0 and f["errors"] == 0,
