@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, bindparam, exists, func, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.db import autocommit
 
@@ -26,25 +28,66 @@ class Participation:
     answered: frozenset[int]  # question indices answered
 
 
+@lru_cache(maxsize=1)
+def _participation_statement():
+    """Built once: making the statement cost more CPU than running it (bench/polls.py)."""
+    contact = bindparam("p_contact")
+    answered = (select(func.array_agg(PollAnswer.question)).where(PollAnswer.version_id == PollVersion.id,
+                                                                  PollAnswer.contact_id == contact)
+                .scalar_subquery())
+    return (select(PollVersion.poll_id, PollVersion.id, PollVersion.questions, R.language, R.sent_at,
+                   answered.label("answered"))
+            .join(R, R.broadcast_id == PollVersion.broadcast_id)
+            .where(PollVersion.poll_id.in_(bindparam("p_polls", expanding=True)), R.contact_id == contact,
+                   R.state.in_(REACHED))
+            .order_by(PollVersion.id.desc()).limit(1))
+
+
 def participation(services, contact_id: int, poll_ids: list[int]) -> Participation | None:
     """The newest version of these polls whose broadcast reached this contact, with their answers (one
     query: it runs for a member's first message while a poll is open)."""
     if not poll_ids:
         return None
-    answered = (select(func.array_agg(PollAnswer.question)).where(PollAnswer.version_id == PollVersion.id,
-                                                                  PollAnswer.contact_id == contact_id)
-                .scalar_subquery())
     with services.engine.connect() as conn:
-        row = conn.execute(
-            select(PollVersion.poll_id, PollVersion.id, PollVersion.questions, R.language, R.sent_at,
-                   answered.label("answered"))
-            .join(R, R.broadcast_id == PollVersion.broadcast_id)
-            .where(PollVersion.poll_id.in_(poll_ids), R.contact_id == contact_id, R.state.in_(REACHED))
-            .order_by(PollVersion.id.desc()).limit(1)).first()
+        row = conn.execute(_participation_statement(), {"p_contact": contact_id, "p_polls": list(poll_ids)}).first()
     if row is None:
         return None
     return Participation(row.poll_id, row.id, row.questions, row.language, row.sent_at,
                          frozenset(row.answered or ()))
+
+
+@lru_cache(maxsize=4)
+def _record_statement(dialect_name: str, unless_busy: bool):
+    """The answer's upsert, built once per dialect and kind (see _participation_statement); every value
+    is a parameter named p_<column>, plus p_organization, p_sid and, unless_busy, p_since and p_words."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    table = PollAnswer.__table__
+
+    def param(column: str):
+        return bindparam(f"p_{column}", type_=table.c[column].type)
+
+    member = (Member.contact_id == param("contact_id"), Member.organization == bindparam("p_organization"))
+    values = {column: param(column) for column in ("poll_id", "version_id", "question", "contact_id", "option",
+                                                   "text", "channel", "language", "answered_at")}
+    values.update(market=select(Member.place_id).where(*member).scalar_subquery(),
+                  trade=select(Member.trade).where(*member).scalar_subquery(),
+                  inbound_message_id=select(InboundMessage.id)
+                  .where(InboundMessage.provider_sid == bindparam("p_sid")).scalar_subquery(),
+                  changes=literal(0, Integer))
+    if not unless_busy:
+        stmt = dialect.insert(PollAnswer).values(**values)
+    else:
+        busy = exists().where(InboundMessage.contact_id == param("contact_id"),
+                              InboundMessage.received_at > bindparam("p_since", type_=InboundMessage.received_at.type),
+                              InboundMessage.provider_sid != bindparam("p_sid"),
+                              func.lower(func.trim(InboundMessage.body)).not_in(bindparam("p_words", expanding=True)))
+        stmt = dialect.insert(PollAnswer).from_select(list(values), select(*values.values()).where(~busy))
+    return stmt.on_conflict_do_update(
+        index_elements=["version_id", "question", "contact_id"],
+        set_=dict(option=stmt.excluded.option, text=stmt.excluded.text, channel=stmt.excluded.channel,
+                  market=stmt.excluded.market, trade=stmt.excluded.trade,
+                  inbound_message_id=stmt.excluded.inbound_message_id, answered_at=stmt.excluded.answered_at,
+                  changes=PollAnswer.changes + 1)).returning(PollAnswer.changes)
 
 
 def record(services, p: Participation, question: int, contact_id: int, option: str | None, text: str | None,
@@ -53,36 +96,15 @@ def record(services, p: Participation, question: int, contact_id: int, option: s
     """Store (or change) an answer: "new", "changed", or "busy" (nothing stored) when the contact wrote
     something since `unless_busy_since` other than this message and `not_busy_words` (a form under way
     when the question came took those messages). One statement either way."""
-    from sqlalchemy import exists, literal
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    now = utcnow()
-    inbound = select(InboundMessage.id).where(InboundMessage.provider_sid == inbound_sid).scalar_subquery()
-    member = (Member.contact_id == contact_id, Member.organization == organization)
-    values = dict(poll_id=p.poll_id, version_id=p.version_id, question=question, contact_id=contact_id,
-                  option=option, text=(text or "")[:1000] or None, channel=channel, language=p.language,
-                  market=select(Member.place_id).where(*member).scalar_subquery(),
-                  trade=select(Member.trade).where(*member).scalar_subquery(),
-                  inbound_message_id=inbound, changes=0, answered_at=now)
+    params = dict(p_poll_id=p.poll_id, p_version_id=p.version_id, p_question=question, p_contact_id=contact_id,
+                  p_option=option, p_text=(text or "")[:1000] or None, p_channel=channel, p_language=p.language,
+                  p_answered_at=utcnow(), p_organization=organization, p_sid=inbound_sid)
+    if unless_busy_since is not None:
+        params.update(p_since=unless_busy_since, p_words=sorted(not_busy_words) or [""])
     fast = autocommit(services.engine)  # one statement: no BEGIN/COMMIT round trips on PostgreSQL
     with (fast.connect() if fast is not None else services.engine.begin()) as conn:
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        if unless_busy_since is None:
-            stmt = dialect.insert(PollAnswer).values(**values)
-        else:
-            busy = exists().where(InboundMessage.contact_id == contact_id,
-                                  InboundMessage.received_at > unless_busy_since,
-                                  InboundMessage.provider_sid != inbound_sid,
-                                  func.lower(func.trim(InboundMessage.body)).not_in(sorted(not_busy_words) or [""]))
-            row = select(*[literal(v) if not hasattr(v, "compile") else v for v in values.values()]).where(~busy)
-            stmt = dialect.insert(PollAnswer).from_select(list(values), row)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["version_id", "question", "contact_id"],
-            set_=dict(option=stmt.excluded.option, text=stmt.excluded.text, channel=stmt.excluded.channel,
-                      market=stmt.excluded.market, trade=stmt.excluded.trade,
-                      inbound_message_id=stmt.excluded.inbound_message_id, answered_at=now,
-                      changes=PollAnswer.changes + 1)).returning(PollAnswer.changes)
-        changes = conn.execute(stmt).scalar()
+        stmt = _record_statement(conn.dialect.name, unless_busy_since is not None)
+        changes = conn.execute(stmt, params).scalar()
     return "busy" if changes is None else ("changed" if changes else "new")
 
 
