@@ -95,6 +95,8 @@ def mark_up(engine) -> None:
 
 
 def db_down(engine) -> bool:
+    if not _down_until:  # every message asks: no URL rendered while nothing is marked down
+        return False
     return time.monotonic() < _down_until.get(_key(engine), 0.0)
 
 
