@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Debian packages `make test` and `make run` need: Chromium and its driver with a font (browser tests),
 # PostgreSQL server binaries, PgBouncer and redis-server (the servers tests start; redis-server also runs
-# as Sentinel with --sentinel), Pango and HarfBuzz for WeasyPrint (evidence packs), Node/npm (Leaflet, Chart.js).
+# as Sentinel with --sentinel), Pango and HarfBuzz for WeasyPrint (evidence packs), poppler's pdftotext (the
+# tests read the packs' PDFs back), Node/npm (Leaflet, Chart.js).
 # As root: one `apt-get update`, then install only what is missing. Otherwise, when something is missing:
 # stop at once and print the one command to run. --dry-run prints what would be installed and exits 0.
 # SYSTEM_DEPS_ROOT prefixes the file checks (tests point it at an empty or a fake tree).
@@ -21,6 +22,7 @@ have redis-server || need+=(redis-server)
 [ -f "$root/usr/sbin/pgbouncer" ] || have pgbouncer || need+=(pgbouncer)
 compgen -G "$root/usr/lib/*/libpangoft2-1.0.so.0" > /dev/null \
   || need+=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)  # WeasyPrint (evidence packs' PDF)
+have pdftotext || need+=(poppler-utils)  # tests read an evidence pack's PDF back as text
 have node || need+=(nodejs)
 have npm || need+=(npm)
 

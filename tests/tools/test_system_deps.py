@@ -12,7 +12,7 @@ import pytest
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "system-deps.sh"
 EVERYTHING = ("chromium chromium-driver fonts-dejavu-core postgresql redis-server pgbouncer libpango-1.0-0 "
-              "libpangoft2-1.0-0 libharfbuzz-subset0 nodejs npm")
+              "libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils nodejs npm")
 PANGO = "usr/lib/x86_64-linux-gnu/libpangoft2-1.0.so.0"  # WeasyPrint's libraries, found by file
 
 
@@ -48,7 +48,7 @@ def test_dry_run_names_what_a_bare_machine_lacks(tmp_path):
 
 
 def test_only_chromium_missing(tmp_path):
-    env, log = machine(tmp_path, commands=("chromedriver", "redis-server", "node", "npm"),
+    env, log = machine(tmp_path, commands=("chromedriver", "redis-server", "pdftotext", "node", "npm"),
                        files=("usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "usr/lib/postgresql/15/bin/initdb",
                               "usr/sbin/pgbouncer", PANGO))
     assert run(env, "--dry-run").stdout.strip() == "would install: chromium"
@@ -56,7 +56,7 @@ def test_only_chromium_missing(tmp_path):
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="installing needs root; the non-root path is tested below")
 def test_root_updates_once_and_installs_only_what_is_missing(tmp_path):
-    env, log = machine(tmp_path, commands=("chromium", "chromedriver", "node", "npm"),
+    env, log = machine(tmp_path, commands=("chromium", "chromedriver", "pdftotext", "node", "npm"),
                        files=("usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "usr/sbin/pgbouncer", PANGO))
     done = run(env)
     assert done.returncode == 0, done.stderr
@@ -64,7 +64,7 @@ def test_root_updates_once_and_installs_only_what_is_missing(tmp_path):
 
 
 def test_nothing_missing_is_silent(tmp_path):
-    env, log = machine(tmp_path, commands=("chromium", "chromedriver", "redis-server", "node", "npm"),
+    env, log = machine(tmp_path, commands=("chromium", "chromedriver", "redis-server", "pdftotext", "node", "npm"),
                        files=("usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "usr/lib/postgresql/16/bin/initdb",
                               "usr/sbin/pgbouncer", PANGO))
     done = run(env)
@@ -76,7 +76,7 @@ def test_nothing_missing_is_silent(tmp_path):
 def test_not_root_stops_at_once_with_the_command():
     with tempfile.TemporaryDirectory() as where:  # pytest's tmp_path is not readable by other users
         Path(where).chmod(0o755)
-        env, log = machine(Path(where), commands=("chromedriver", "redis-server", "node", "npm"))
+        env, log = machine(Path(where), commands=("chromedriver", "redis-server", "pdftotext", "node", "npm"))
         done = run(env, as_user=65534)
         assert done.returncode == 2
         assert "missing system packages: chromium fonts-dejavu-core postgresql pgbouncer libpango-1.0-0" in done.stderr
